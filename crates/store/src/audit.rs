@@ -1,0 +1,140 @@
+//! The audit trail in the database: appended inside the use case's transaction, verified in a stream.
+
+use crate::{on_conn, time, Result, Store, Tx};
+use futures_core::stream::BoxStream;
+use meldpunt_core::audit::{append, AuditEntry, AuditRecord, ChainBreak, ChainVerifier};
+use sqlx::FromRow;
+
+#[derive(FromRow)]
+struct Row {
+    seq: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    board_id: Option<String>,
+    subject: Option<String>,
+    details: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<Row> for AuditEntry {
+    fn from(r: Row) -> Self {
+        AuditEntry {
+            seq: r.seq,
+            record: AuditRecord {
+                at: time::from_db(r.at),
+                actor: r.actor,
+                action: r.action,
+                board_id: r.board_id,
+                subject: r.subject,
+                details: r.details,
+            },
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+impl Tx {
+    /// Appends one chained entry. Locks the head row, so concurrent transactions chain in order.
+    pub async fn append_audit(&mut self, record: AuditRecord) -> Result<AuditEntry> {
+        let lock = self.backend().for_update();
+        let sql = format!("SELECT seq, hash FROM audit_head WHERE id = 1{lock}");
+        let (seq, hash): (i64, String) =
+            on_conn!(tx self, |c| sqlx::query_as(&sql).fetch_one(c).await?);
+        let e = append(seq, &hash, record);
+        on_conn!(tx self, |c| {
+            sqlx::query("INSERT INTO audit_log (seq, at, actor, action, board_id, subject, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .bind(e.seq)
+                .bind(time::to_db(e.record.at))
+                .bind(&e.record.actor)
+                .bind(&e.record.action)
+                .bind(&e.record.board_id)
+                .bind(&e.record.subject)
+                .bind(&e.record.details)
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(e.seq)
+                .bind(&e.hash)
+                .execute(c)
+                .await?;
+        });
+        Ok(e)
+    }
+}
+
+/// The outcome of a full verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    /// Entries checked.
+    pub entries: i64,
+}
+
+impl Store {
+    /// Verifies the whole chain against the head, streaming the entries in sequence order.
+    pub async fn verify_audit(&self) -> Result<Result<AuditReport, ChainBreak>> {
+        let (head_seq, head_hash): (i64, String) = on_conn!(read self, |c| {
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(c)
+                .await?
+        });
+        let mut verifier = ChainVerifier::default();
+        let outcome = on_conn!(read self, |c| {
+            let mut rows: BoxStream<'_, Result<Row, sqlx::Error>> = sqlx::query_as::<_, Row>(
+                "SELECT seq, at, actor, action, board_id, subject, details, prev_hash, hash FROM audit_log ORDER BY seq",
+            )
+            .fetch(c);
+            let mut outcome = Ok(());
+            while let Some(row) = futures_util::StreamExt::next(&mut rows).await {
+                let entry: AuditEntry = row?.into();
+                if let Err(b) = verifier.push(&entry) {
+                    outcome = Err(b);
+                    break;
+                }
+            }
+            outcome
+        });
+        if let Err(b) = outcome {
+            return Ok(Err(b));
+        }
+        Ok(verifier
+            .finish(head_seq, &head_hash)
+            .map(|entries| AuditReport { entries }))
+    }
+
+    /// Audit entries about one subject, oldest first.
+    pub async fn audit_for_subject(&self, subject: &str) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<Row> = on_conn!(read self, |c| {
+            sqlx::query_as("SELECT seq, at, actor, action, board_id, subject, details, prev_hash, hash FROM audit_log WHERE subject = $1 ORDER BY seq")
+                .bind(subject)
+                .fetch_all(c)
+                .await?
+        });
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// The most recent audit entries, newest first.
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<Row> = on_conn!(read self, |c| {
+            sqlx::query_as("SELECT seq, at, actor, action, board_id, subject, details, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT $1")
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+        });
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Test and demo helper: runs one raw statement (used to tamper with rows in tests).
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = on_conn!(tx &mut tx, |c| sqlx::raw_sql(sql).execute(c).await?.rows_affected());
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+

@@ -1,0 +1,298 @@
+//! The durable job queue and the delivery log of notifications.
+//!
+//! Jobs are enqueued inside the use case's transaction, so a committed change always has its job.
+//! Workers claim a due job with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL); a job whose worker
+//! died is claimed again once the lease runs out, so handlers must be idempotent.
+
+use crate::{on_conn, time, Result, Store, Tx};
+use jiff::{SignedDuration, Timestamp};
+use meldpunt_core::ids::{BoardId, IncidentId};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+/// A job to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Id.
+    pub id: Uuid,
+    /// What to do, e.g. `notify_service_desk`.
+    pub kind: String,
+    /// Arguments as JSON.
+    pub payload: String,
+    /// Attempts so far, including the current one once claimed.
+    pub attempts: i64,
+    /// Give up after this many.
+    pub max_attempts: i64,
+}
+
+/// A job waiting to be enqueued.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// What to do.
+    pub kind: String,
+    /// Arguments as JSON.
+    pub payload: String,
+    /// Deduplication key: a second job with the same key is not enqueued.
+    pub unique_key: Option<String>,
+    /// Not before.
+    pub run_at: Timestamp,
+    /// Give up after this many attempts.
+    pub max_attempts: i64,
+}
+
+#[derive(FromRow)]
+struct JobRow {
+    id: Uuid,
+    kind: String,
+    payload: String,
+    attempts: i64,
+    max_attempts: i64,
+}
+
+/// Job status values.
+pub mod status {
+    /// Waiting to run (or to be retried).
+    pub const PENDING: &str = "pending";
+    /// Claimed by a worker.
+    pub const RUNNING: &str = "running";
+    /// Done.
+    pub const DONE: &str = "done";
+    /// Gave up after the last attempt.
+    pub const FAILED: &str = "failed";
+}
+
+/// Backoff before attempt `n + 1`: 30 s, 2 min, 8 min, … capped at 6 hours.
+pub fn backoff(attempts: i64) -> SignedDuration {
+    let exp = u32::try_from(attempts.clamp(0, 10)).unwrap_or(10);
+    let secs = 30i64.saturating_mul(4i64.saturating_pow(exp.saturating_sub(1)));
+    SignedDuration::from_secs(secs.min(6 * 3600))
+}
+
+impl Tx {
+    /// Enqueues a job; returns false when a job with the same unique key already exists.
+    pub async fn enqueue(&mut self, job: &NewJob, now: Timestamp) -> Result<bool> {
+        let n = on_conn!(tx self, |c| {
+            sqlx::query("INSERT INTO jobs (id, kind, payload, unique_key, status, run_at, attempts, max_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6, $7, $7) ON CONFLICT (unique_key) DO NOTHING")
+                .bind(Uuid::now_v7())
+                .bind(&job.kind)
+                .bind(&job.payload)
+                .bind(&job.unique_key)
+                .bind(time::to_db(job.run_at))
+                .bind(job.max_attempts)
+                .bind(time::to_db(now))
+                .execute(c)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Records a notification in the delivery log.
+    pub async fn insert_notification(&mut self, n: &Notification) -> Result<()> {
+        on_conn!(tx self, |c| {
+            sqlx::query("INSERT INTO notifications (id, board_id, incident_id, channel, recipient, subject, status, detail, job_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                .bind(n.id)
+                .bind(n.board_id.0)
+                .bind(n.incident_id.map(|i| i.0))
+                .bind(&n.channel)
+                .bind(&n.recipient)
+                .bind(&n.subject)
+                .bind(&n.status)
+                .bind(&n.detail)
+                .bind(n.job_id)
+                .bind(time::to_db(n.at))
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Marks a claimed job done (only while this worker still holds it).
+    pub async fn complete_job(&mut self, id: Uuid, worker: &str, now: Timestamp) -> Result<bool> {
+        let n = on_conn!(tx self, |c| {
+            sqlx::query("UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
+                .bind(id)
+                .bind(worker)
+                .bind(time::to_db(now))
+                .execute(c)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+}
+
+impl Store {
+    /// Claims the next due job for `worker` with a lease of `lease`.
+    pub async fn claim_job(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<Option<Job>> {
+        let mut tx = self.begin().await?;
+        let lock = tx.backend().for_update_skip_locked();
+        // Due pending jobs, and running jobs whose worker's lease ran out.
+        let sql = format!(
+            "SELECT id, kind, payload, attempts, max_attempts FROM jobs WHERE (status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1) ORDER BY run_at LIMIT 1{lock}"
+        );
+        let row: Option<JobRow> = on_conn!(tx &mut tx, |c| {
+            sqlx::query_as(&sql)
+                .bind(time::to_db(now))
+                .fetch_optional(c)
+                .await?
+        });
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        on_conn!(tx &mut tx, |c| {
+            sqlx::query("UPDATE jobs SET status = 'running', locked_by = $2, locked_until = $3, attempts = attempts + 1, updated_at = $4 WHERE id = $1")
+                .bind(row.id)
+                .bind(worker)
+                .bind(time::to_db(now + lease))
+                .bind(time::to_db(now))
+                .execute(c)
+                .await?;
+        });
+        tx.commit().await?;
+        Ok(Some(Job {
+            id: row.id,
+            kind: row.kind,
+            payload: row.payload,
+            attempts: row.attempts + 1,
+            max_attempts: row.max_attempts,
+        }))
+    }
+
+    /// Records a failed attempt: retried after a backoff, or failed for good after the last attempt.
+    pub async fn fail_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        error: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let give_up = job.attempts >= job.max_attempts;
+        let status = if give_up { "failed" } else { "pending" };
+        let run_at = now + backoff(job.attempts);
+        let mut tx = self.begin().await?;
+        on_conn!(tx &mut tx, |c| {
+            sqlx::query("UPDATE jobs SET status = $3, run_at = $4, locked_by = NULL, locked_until = NULL, last_error = $5, updated_at = $6 WHERE id = $1 AND locked_by = $2")
+                .bind(job.id)
+                .bind(worker)
+                .bind(status)
+                .bind(time::to_db(run_at))
+                .bind(error)
+                .bind(time::to_db(now))
+                .execute(c)
+                .await?;
+        });
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Count of jobs per status (for health and tests).
+    pub async fn job_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(on_conn!(read self, |c| {
+            sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status")
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// The delivery log of an incident, oldest first.
+    pub async fn notifications_for_incident(&self, id: IncidentId) -> Result<Vec<Notification>> {
+        let rows: Vec<NotificationRow> = on_conn!(read self, |c| {
+            sqlx::query_as("SELECT id, board_id, incident_id, channel, recipient, subject, status, detail, job_id, at FROM notifications WHERE incident_id = $1 ORDER BY at")
+                .bind(id.0)
+                .fetch_all(c)
+                .await?
+        });
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Notifications of a board that were not sent or failed, newest first.
+    pub async fn undelivered_notifications(
+        &self,
+        board: BoardId,
+        limit: i64,
+    ) -> Result<Vec<Notification>> {
+        let rows: Vec<NotificationRow> = on_conn!(read self, |c| {
+            sqlx::query_as("SELECT id, board_id, incident_id, channel, recipient, subject, status, detail, job_id, at FROM notifications WHERE board_id = $1 AND status <> 'sent' ORDER BY at DESC LIMIT $2")
+                .bind(board.0)
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+        });
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}
+
+/// One entry of the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// Id.
+    pub id: Uuid,
+    /// Board.
+    pub board_id: BoardId,
+    /// Incident, if about one.
+    pub incident_id: Option<IncidentId>,
+    /// `email`, `webhook`, …
+    pub channel: String,
+    /// Address or target.
+    pub recipient: String,
+    /// Subject line.
+    pub subject: String,
+    /// `sent`, `not_sent` (no channel configured) or `failed`.
+    pub status: String,
+    /// Why not sent, or the server's answer.
+    pub detail: Option<String>,
+    /// The job that sent it.
+    pub job_id: Option<Uuid>,
+    /// When.
+    pub at: Timestamp,
+}
+
+#[derive(FromRow)]
+struct NotificationRow {
+    id: Uuid,
+    board_id: Uuid,
+    incident_id: Option<Uuid>,
+    channel: String,
+    recipient: String,
+    subject: String,
+    status: String,
+    detail: Option<String>,
+    job_id: Option<Uuid>,
+    at: i64,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(r: NotificationRow) -> Self {
+        Notification {
+            id: r.id,
+            board_id: BoardId(r.board_id),
+            incident_id: r.incident_id.map(IncidentId),
+            channel: r.channel,
+            recipient: r.recipient,
+            subject: r.subject,
+            status: r.status,
+            detail: r.detail,
+            job_id: r.job_id,
+            at: time::from_db(r.at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff(1), SignedDuration::from_secs(30));
+        assert_eq!(backoff(2), SignedDuration::from_secs(120));
+        assert!(backoff(3) > backoff(2));
+        assert_eq!(backoff(50), SignedDuration::from_secs(6 * 3600));
+    }
+}

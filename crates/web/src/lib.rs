@@ -1,0 +1,60 @@
+//! Meldpunt's web layer: the Dutch-first HTML UI (server-rendered, works without JavaScript) and
+//! the JSON API under `/api/v1`. Handlers parse input, call a use case in `meldpunt-app`, render.
+
+pub mod api;
+pub mod ui;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use meldpunt_app::App;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Set the `Secure` flag on cookies (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Reports accepted per IP address per minute on the public form.
+    pub report_rate_per_minute: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            report_rate_per_minute: 10,
+        }
+    }
+}
+
+/// Shared state of all handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub app: App,
+    /// Web settings.
+    pub config: std::sync::Arc<WebConfig>,
+}
+
+/// The complete router: UI, API, health.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let state = AppState {
+        app,
+        config: std::sync::Arc::new(config),
+    };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(ui::router())
+        .merge(api::router())
+        .with_state(state)
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(s): State<AppState>) -> (StatusCode, &'static str) {
+    if s.app.store.ping().await {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+    }
+}
