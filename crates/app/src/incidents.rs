@@ -363,9 +363,50 @@ impl App {
         })
     }
 
-    /// The priority matrix of a board.
-    pub async fn priority_matrix(&self, _board: BoardId) -> AppResult<PriorityMatrix> {
-        Ok(PriorityMatrix::default())
+    /// The priority matrix of a board: its own when configured, else the default of domain.md.
+    pub async fn priority_matrix(&self, board: BoardId) -> AppResult<PriorityMatrix> {
+        match self.store.priority_matrix_json(board).await? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| AppError::Internal(format!("stored priority matrix: {e}"))),
+            None => Ok(PriorityMatrix::default()),
+        }
+    }
+
+    /// Sets a board's priority matrix (administrators, incident managers).
+    pub async fn set_priority_matrix(
+        &self,
+        actor: &Actor<'_>,
+        board: BoardId,
+        matrix: PriorityMatrix,
+    ) -> AppResult<()> {
+        match actor {
+            Actor::Cli | Actor::System => {}
+            Actor::User(p)
+                if p.may_in_board(BoardAction::ManageSchools, board)
+                    || p.grants.iter().any(|g| {
+                        g.board_id == board && g.school_id.is_none() && g.role == Role::IncidentManager
+                    }) => {}
+            _ => return Err(AppError::Forbidden),
+        }
+        let json = serde_json::to_string(&matrix)
+            .map_err(|e| AppError::Internal(format!("priority matrix: {e}")))?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if tx.board(board).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
+        tx.set_priority_matrix_json(board, &json).await?;
+        tx.append_audit(record(
+            now,
+            actor,
+            "board.priority_matrix",
+            Some(board.to_string()),
+            Some(format!("board:{board}")),
+            serde_json::from_str(&json).unwrap_or(serde_json::Value::Null),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// People who can be assigned to incidents of a board (and school).
@@ -538,7 +579,8 @@ impl App {
         assignee: UserId,
         expected_version: Option<i64>,
     ) -> AppResult<Incident> {
-        let current = self.store.incident(id).await?.ok_or(AppError::NotFound)?;
+        // Visibility first: another board's incident is NotFound, never "unknown assignee".
+        let current = self.visible(p, id).await?;
         let people = self
             .assignable_people(current.board_id, current.school_id)
             .await?;

@@ -8,6 +8,8 @@ CREATE TABLE boards (
     fg_registration TEXT,
     contact_email   TEXT,
     service_desk_email TEXT,
+    -- The board's priority matrix as JSON (rows impact, columns urgency); NULL means the default.
+    priority_matrix TEXT,
     created_at      BIGINT NOT NULL
 );
 

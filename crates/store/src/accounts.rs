@@ -561,3 +561,30 @@ impl Store {
         Ok(n)
     }
 }
+
+impl Store {
+    /// The board's priority matrix as stored (JSON), if it has its own.
+    pub async fn priority_matrix_json(&self, board: BoardId) -> Result<Option<String>> {
+        let r: Option<Option<String>> = on_conn!(read self, |c| {
+            sqlx::query_scalar("SELECT priority_matrix FROM boards WHERE id = $1")
+                .bind(board.0)
+                .fetch_optional(c)
+                .await?
+        });
+        Ok(r.flatten())
+    }
+}
+
+impl Tx {
+    /// Stores the board's priority matrix (JSON).
+    pub async fn set_priority_matrix_json(&mut self, board: BoardId, json: &str) -> Result<()> {
+        on_conn!(tx self, |c| {
+            sqlx::query("UPDATE boards SET priority_matrix = $2 WHERE id = $1")
+                .bind(board.0)
+                .bind(json)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+}
