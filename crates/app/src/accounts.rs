@@ -130,11 +130,13 @@ impl App {
             Some(b) if boards.iter().any(|x| x.id == b) => Ok(b),
             Some(_) => Err(AppError::NotFound),
             None if boards.len() == 1 => Ok(boards[0].id),
-            None => Err(ValidationErrors(vec![meldpunt_core::validation::FieldError {
-                field: "board",
-                code: "error-board-required",
-            }])
-            .into()),
+            None => Err(
+                ValidationErrors(vec![meldpunt_core::validation::FieldError {
+                    field: "board",
+                    code: "error-board-required",
+                }])
+                .into(),
+            ),
         }
     }
 
@@ -152,7 +154,8 @@ impl App {
         let brin = c.optional_text("brin", brin, 12).map(|b| b.to_uppercase());
         if let Some(b) = &brin {
             // BRIN: 4 characters (2 digits, 2 letters), optionally with a 2-digit vestigingsnummer.
-            let ok = (b.len() == 4 || b.len() == 6) && b.chars().all(|ch| ch.is_ascii_alphanumeric());
+            let ok =
+                (b.len() == 4 || b.len() == 6) && b.chars().all(|ch| ch.is_ascii_alphanumeric());
             if !ok {
                 c.add("brin", "error-invalid-brin");
             }
@@ -286,8 +289,14 @@ impl App {
         };
         let actor_name = format!("user:{}", user.id);
         if !ok {
-            let lock = (user.failed_logins + 1 >= MAX_FAILED_LOGINS).then(|| now + LOCK_DURATION);
+            // A lock that has run out starts a fresh count (else one typo locks the account again).
+            let expired_lock = user.locked_until.is_some();
+            let failed_before = if expired_lock { 0 } else { user.failed_logins };
+            let lock = (failed_before + 1 >= MAX_FAILED_LOGINS).then(|| now + LOCK_DURATION);
             let mut tx = self.store.begin().await?;
+            if expired_lock {
+                tx.reset_failed_logins(user.id).await?;
+            }
             tx.record_failed_login(user.id, lock).await?;
             let mut r = record(
                 now,
@@ -311,7 +320,8 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.reset_failed_logins(user.id).await?;
-        tx.insert_session(&token_hash(&token), &session, now).await?;
+        tx.insert_session(&token_hash(&token), &session, now)
+            .await?;
         let mut r = record(
             now,
             &Actor::System,
@@ -411,6 +421,13 @@ impl App {
 
     /// Revokes an API token.
     pub async fn revoke_api_token(&self, actor: &Actor<'_>, id: uuid::Uuid) -> AppResult<()> {
+        // A person revokes only their own tokens; someone else's looks like no token at all.
+        if let Actor::User(p) = actor {
+            let own = self.store.api_tokens(p.user_id).await?;
+            if !own.iter().any(|t| t.id == id) {
+                return Err(AppError::NotFound);
+            }
+        }
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if !tx.revoke_api_token(id, now).await? {

@@ -39,13 +39,16 @@ impl FixedClock {
     /// Advances the clock.
     pub fn advance(&self, d: jiff::SignedDuration) {
         if let Ok(mut g) = self.0.lock() {
-            *g = *g + d;
+            *g += d;
         }
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> Timestamp {
-        self.0.lock().map(|g| *g).unwrap_or_else(|p| *p.into_inner())
+        self.0
+            .lock()
+            .map(|g| *g)
+            .unwrap_or_else(|p| *p.into_inner())
     }
 }

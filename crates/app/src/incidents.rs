@@ -152,7 +152,9 @@ impl App {
         let now = self.now();
         let board = match report.school_id {
             Some(s) => match self.store.school(s).await? {
-                Some(school) if school.active && board_hint.is_none_or(|b| b == school.board_id) => {
+                Some(school)
+                    if school.active && board_hint.is_none_or(|b| b == school.board_id) =>
+                {
                     school.board_id
                 }
                 _ => return Err(one_error("school_id", "error-unknown-school")),
@@ -287,8 +289,9 @@ impl App {
                 f.only_assignee = Some(p.user_id);
             } else {
                 f.only_kinds = Some(kinds);
-                f.include_untriaged_personal_data =
-                    p.has_role(Role::IbpOfficer) || p.has_role(Role::Dpo) || p.has_role(Role::BoardMember);
+                f.include_untriaged_personal_data = p.has_role(Role::IbpOfficer)
+                    || p.has_role(Role::Dpo)
+                    || p.has_role(Role::BoardMember);
                 if handler {
                     f.or_assignee = Some(p.user_id);
                 }
@@ -384,7 +387,9 @@ impl App {
             Actor::User(p)
                 if p.may_in_board(BoardAction::ManageSchools, board)
                     || p.grants.iter().any(|g| {
-                        g.board_id == board && g.school_id.is_none() && g.role == Role::IncidentManager
+                        g.board_id == board
+                            && g.school_id.is_none()
+                            && g.role == Role::IncidentManager
                     }) => {}
             _ => return Err(AppError::Forbidden),
         }
@@ -446,15 +451,20 @@ impl App {
     ) -> AppResult<Incident> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let incident = tx.incident_for_update(id).await?.ok_or(AppError::NotFound)?;
+        let incident = tx
+            .incident_for_update(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if !p.may(action, &incident) {
-            return Err(if p.may(IncidentAction::View, &incident) {
-                AppError::Forbidden
-            } else if p.boards().contains(&incident.board_id) {
-                AppError::Forbidden
-            } else {
-                AppError::NotFound
-            });
+            // Visible or of one's own board: forbidden; another board's: not found.
+            return Err(
+                if p.may(IncidentAction::View, &incident) || p.boards().contains(&incident.board_id)
+                {
+                    AppError::Forbidden
+                } else {
+                    AppError::NotFound
+                },
+            );
         }
         if let Some(v) = expected_version {
             if v != incident.version {
@@ -468,7 +478,9 @@ impl App {
         let name = command.name();
         let body = match &command {
             Command::Note { text } => Some(text.trim().to_string()),
-            Command::Wait { reason } | Command::Reopen { reason } => Some(reason.trim().to_string()),
+            Command::Wait { reason } | Command::Reopen { reason } => {
+                Some(reason.trim().to_string())
+            }
             Command::Evaluate { evaluation } => Some(evaluation.trim().to_string()),
             Command::Resolve { resolution, .. } => Some(resolution.trim().to_string()),
             _ => None,
@@ -517,57 +529,67 @@ impl App {
         input: TriageInput,
         expected_version: Option<i64>,
     ) -> AppResult<Incident> {
-        self.change(p, id, IncidentAction::Triage, expected_version, false, |_, matrix| {
-            let (priority, reason) = decide_priority(
-                matrix,
-                input.kind,
-                input.impact,
-                input.urgency,
-                input.priority_override,
-                input.override_reason.as_deref(),
-            )
-            .map_err(|e| match e {
-                meldpunt_core::priority::PriorityError::OverrideWithoutReason => {
-                    one_error("override_reason", "error-override-reason-required")
+        self.change(
+            p,
+            id,
+            IncidentAction::Triage,
+            expected_version,
+            false,
+            |_, matrix| {
+                let (priority, reason) = decide_priority(
+                    matrix,
+                    input.kind,
+                    input.impact,
+                    input.urgency,
+                    input.priority_override,
+                    input.override_reason.as_deref(),
+                )
+                .map_err(|e| match e {
+                    meldpunt_core::priority::PriorityError::OverrideWithoutReason => {
+                        one_error("override_reason", "error-override-reason-required")
+                    }
+                    meldpunt_core::priority::PriorityError::BelowFloor => {
+                        one_error("priority", "error-priority-below-floor")
+                    }
+                })?;
+                let mut c = Collector::default();
+                let no_incident_reason = c.optional_text(
+                    "no_incident_reason",
+                    input.no_incident_reason.as_deref(),
+                    limits::NOTE,
+                );
+                if input.kind == Kind::NoIncident && no_incident_reason.is_none() {
+                    c.add("no_incident_reason", "error-required");
                 }
-                meldpunt_core::priority::PriorityError::BelowFloor => {
-                    one_error("priority", "error-priority-below-floor")
-                }
-            })?;
-            let mut c = Collector::default();
-            let no_incident_reason =
-                c.optional_text("no_incident_reason", input.no_incident_reason.as_deref(), limits::NOTE);
-            if input.kind == Kind::NoIncident && no_incident_reason.is_none() {
-                c.add("no_incident_reason", "error-required");
-            }
-            c.finish()?;
-            let classification = Classification {
-                kind: input.kind,
-                aspects: input.aspects,
-                category: input.category,
-                impact: input.impact,
-                urgency: input.urgency,
-                priority,
-                priority_override_reason: reason,
-            };
-            let details = json!({
-                "kind": classification.kind.code(),
-                "aspects": classification.aspects.code(),
-                "category": classification.category.code(),
-                "impact": classification.impact.code(),
-                "urgency": classification.urgency.code(),
-                "priority": classification.priority.code(),
-                "priority_override_reason": classification.priority_override_reason,
-                "no_incident_reason": no_incident_reason,
-            });
-            Ok((
-                Command::Triage {
-                    classification,
-                    no_incident_reason,
-                },
-                details,
-            ))
-        })
+                c.finish()?;
+                let classification = Classification {
+                    kind: input.kind,
+                    aspects: input.aspects,
+                    category: input.category,
+                    impact: input.impact,
+                    urgency: input.urgency,
+                    priority,
+                    priority_override_reason: reason,
+                };
+                let details = json!({
+                    "kind": classification.kind.code(),
+                    "aspects": classification.aspects.code(),
+                    "category": classification.category.code(),
+                    "impact": classification.impact.code(),
+                    "urgency": classification.urgency.code(),
+                    "priority": classification.priority.code(),
+                    "priority_override_reason": classification.priority_override_reason,
+                    "no_incident_reason": no_incident_reason,
+                });
+                Ok((
+                    Command::Triage {
+                        classification,
+                        no_incident_reason,
+                    },
+                    details,
+                ))
+            },
+        )
         .await
     }
 
@@ -587,12 +609,19 @@ impl App {
         let Some(person) = people.into_iter().find(|a| a.id == assignee) else {
             return Err(one_error("assignee_id", "error-unknown-assignee"));
         };
-        self.change(p, id, IncidentAction::Assign, expected_version, false, |_, _| {
-            Ok((
-                Command::Assign { assignee },
-                json!({ "assignee_id": assignee.to_string(), "assignee": person.name }),
-            ))
-        })
+        self.change(
+            p,
+            id,
+            IncidentAction::Assign,
+            expected_version,
+            false,
+            |_, _| {
+                Ok((
+                    Command::Assign { assignee },
+                    json!({ "assignee_id": assignee.to_string(), "assignee": person.name }),
+                ))
+            },
+        )
         .await
     }
 
@@ -638,7 +667,9 @@ impl App {
             c.required_text(field, v, limits::NOTE);
         };
         match &command {
-            Command::Wait { reason } | Command::Reopen { reason } => check(&mut c, "reason", reason),
+            Command::Wait { reason } | Command::Reopen { reason } => {
+                check(&mut c, "reason", reason)
+            }
             Command::Resolve { resolution, cause } => {
                 check(&mut c, "resolution", resolution);
                 check(&mut c, "cause", cause);

@@ -51,7 +51,12 @@ impl App {
     }
 
     /// Runs jobs until `shutdown` turns true; sleeps `idle` when nothing is due.
-    pub async fn run_jobs(&self, worker: String, idle: Duration, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run_jobs(
+        &self,
+        worker: String,
+        idle: Duration,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         loop {
             if *shutdown.borrow() {
                 break;
@@ -89,8 +94,15 @@ impl App {
 
     /// The addresses that hear about new reports: the board's service-desk address, else every
     /// service-desk account of the board (and school).
-    async fn service_desk_recipients(&self, i: &meldpunt_core::incident::Incident) -> AppResult<Vec<String>> {
-        let board = self.store.board(i.board_id).await?.ok_or(AppError::NotFound)?;
+    async fn service_desk_recipients(
+        &self,
+        i: &meldpunt_core::incident::Incident,
+    ) -> AppResult<Vec<String>> {
+        let board = self
+            .store
+            .board(i.board_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if let Some(e) = board.service_desk_email.filter(|e| !e.is_empty()) {
             return Ok(vec![e]);
         }
@@ -143,23 +155,41 @@ impl App {
             }
         );
         let (status, detail) = match (&self.config.smtp_url, recipients.is_empty()) {
-            (None, _) => ("not_sent", Some("SMTP is not configured (MELDPUNT_SMTP_URL)".to_string())),
-            (Some(_), true) => ("not_sent", Some("no service-desk address or account for this board".to_string())),
+            (None, _) => (
+                "not_sent",
+                Some("SMTP is not configured (MELDPUNT_SMTP_URL)".to_string()),
+            ),
+            (Some(_), true) => (
+                "not_sent",
+                Some("no service-desk address or account for this board".to_string()),
+            ),
             (Some(url), false) => {
-                let mailer = Mailer::from_url(url, &self.config.mail_from)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
                 let mail = Mail {
                     to: recipients.clone(),
                     subject: subject.clone(),
                     text,
                     html: None,
                 };
-                match mailer.send(&mail).await {
+                // A bad SMTP URL or sender is recorded as a failed delivery too, never dropped silently.
+                let sent = match Mailer::from_url(url, &self.config.mail_from) {
+                    Ok(mailer) => mailer.send(&mail).await,
+                    Err(e) => Err(e),
+                };
+                match sent {
                     Ok(answer) => ("sent", Some(answer)),
                     Err(e) => {
                         // Record the failed attempt, then let the runner retry with back-off.
-                        self.record_notification(job, worker, &i, &recipients, &subject, "failed", Some(e.to_string()), false)
-                            .await?;
+                        self.record_notification(
+                            job,
+                            worker,
+                            &i,
+                            &recipients,
+                            &subject,
+                            "failed",
+                            Some(e.to_string()),
+                            false,
+                        )
+                        .await?;
                         return Err(AppError::Internal(e.to_string()));
                     }
                 }

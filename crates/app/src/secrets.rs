@@ -68,9 +68,11 @@ mod tests {
     async fn argon2id_round_trip() {
         let h = hash_password("correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".into(), Some(h.clone()))
-            .await
-            .unwrap());
+        assert!(
+            verify_password("correct horse battery".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify_password("wrong".into(), Some(h)).await.unwrap());
         assert!(!verify_password("x".into(), None).await.unwrap());
     }

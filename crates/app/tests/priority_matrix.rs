@@ -14,7 +14,10 @@ async fn board_matrix_drives_triage_and_is_audited() {
         let name = db.backend.name();
         let clock = meldpunt_testkit::test_clock();
         let app = meldpunt_testkit::app(&db, clock.clone(), AppConfig::default());
-        let board = app.create_board(&Actor::Cli, "Stichting Test").await.unwrap();
+        let board = app
+            .create_board(&Actor::Cli, "Stichting Test")
+            .await
+            .unwrap();
         let sd = app
             .add_user(
                 &Actor::Cli,
@@ -84,7 +87,11 @@ async fn board_matrix_drives_triage_and_is_audited() {
             .triage(&sd, receipt.incident.id, triage(), Some(i.version))
             .await
             .unwrap();
-        assert_eq!(i.priority(), Some(Priority::P4), "[{name}] board's own matrix");
+        assert_eq!(
+            i.priority(),
+            Some(Priority::P4),
+            "[{name}] board's own matrix"
+        );
         // The breach floor still applies on top of a board's matrix.
         let mut t = triage();
         t.kind = Kind::Breach;

@@ -77,13 +77,25 @@ pub struct AuditReport {
 impl Store {
     /// Verifies the whole chain against the head, streaming the entries in sequence order.
     pub async fn verify_audit(&self) -> Result<Result<AuditReport, ChainBreak>> {
-        let (head_seq, head_hash): (i64, String) = on_conn!(read self, |c| {
+        // Head and entries from one snapshot: read separately, an append committed in between
+        // would look like tampering (a chain longer than its head).
+        let mut snap = match &self.pools {
+            crate::Pools::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
+            crate::Pools::Postgres(p) => {
+                let mut t = p.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *t)
+                    .await?;
+                Tx::Postgres(t)
+            }
+        };
+        let (head_seq, head_hash): (i64, String) = on_conn!(tx &mut snap, |c| {
             sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
                 .fetch_one(c)
                 .await?
         });
         let mut verifier = ChainVerifier::default();
-        let outcome = on_conn!(read self, |c| {
+        let outcome = on_conn!(tx &mut snap, |c| {
             let mut rows: BoxStream<'_, Result<Row, sqlx::Error>> = sqlx::query_as::<_, Row>(
                 "SELECT seq, at, actor, action, board_id, subject, details, prev_hash, hash FROM audit_log ORDER BY seq",
             )
@@ -98,6 +110,7 @@ impl Store {
             }
             outcome
         });
+        snap.commit().await?;
         if let Err(b) = outcome {
             return Ok(Err(b));
         }
@@ -137,4 +150,3 @@ impl Store {
         Ok(n)
     }
 }
-

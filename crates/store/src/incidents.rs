@@ -455,8 +455,10 @@ fn build_list(f: &Filter) -> Sql {
         }
     };
     let limit = q.arg(Value::I64(f.limit.clamp(1, 500) + 1));
-    q.text
-        .push_str(&format!("{} ORDER BY {order} LIMIT {limit}", conds.join(" AND ")));
+    q.text.push_str(&format!(
+        "{} ORDER BY {order} LIMIT {limit}",
+        conds.join(" AND ")
+    ));
     q
 }
 
@@ -497,7 +499,11 @@ macro_rules! bind_values {
 
 impl Tx {
     /// Hands out the next incident number of a board for a year.
-    pub async fn next_incident_number(&mut self, board: BoardId, year: i16) -> Result<IncidentNumber> {
+    pub async fn next_incident_number(
+        &mut self,
+        board: BoardId,
+        year: i16,
+    ) -> Result<IncidentNumber> {
         let seq: i64 = on_conn!(tx self, |c| {
             sqlx::query_scalar("INSERT INTO incident_counters (board_id, year, last_seq) VALUES ($1, $2, 1) ON CONFLICT (board_id, year) DO UPDATE SET last_seq = incident_counters.last_seq + 1 RETURNING last_seq")
                 .bind(board.0)

@@ -64,10 +64,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub(crate) enum Pools {
     /// SQLite: one writer connection (writes are serialised anyway) and several readers.
-    Sqlite {
-        write: SqlitePool,
-        read: SqlitePool,
-    },
+    Sqlite { write: SqlitePool, read: SqlitePool },
     /// PostgreSQL: one pool.
     Postgres(PgPool),
 }
@@ -134,7 +131,10 @@ impl Store {
             Some(u) if !u.trim().is_empty() => u.trim().to_string(),
             _ => {
                 std::fs::create_dir_all(&cfg.data_dir)?;
-                format!("sqlite://{}", cfg.data_dir.join("meldpunt.sqlite").display())
+                format!(
+                    "sqlite://{}",
+                    cfg.data_dir.join("meldpunt.sqlite").display()
+                )
             }
         };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -8,11 +8,8 @@ use crate::{Pools, Result, Store};
 use sqlx::Connection;
 
 /// (version, name, sql)
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
 
 /// Arbitrary constant identifying meldpunt's migration lock.
 const LOCK_KEY: i64 = 0x6d656c64_70756e74;
@@ -79,12 +76,14 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<i64>> {
                 sqlx::raw_sql(&backend.render_schema(sql))
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                    .bind(version)
-                    .bind(*name)
-                    .bind(crate::time::to_db(jiff::Timestamp::now()))
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                )
+                .bind(version)
+                .bind(*name)
+                .bind(crate::time::to_db(jiff::Timestamp::now()))
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 applied.push(*version);
             }
@@ -106,4 +105,3 @@ async fn record(
         .await?;
     Ok(())
 }
-

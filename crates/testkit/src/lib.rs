@@ -154,6 +154,7 @@ impl SmtpServer {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start on port {port}");
     }
 

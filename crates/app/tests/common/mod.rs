@@ -44,7 +44,10 @@ pub fn be(db: &TestDb) -> &'static str {
 pub async fn setup(db: &TestDb, config: AppConfig) -> Fx {
     let clock = meldpunt_testkit::test_clock();
     let app = meldpunt_testkit::app(db, clock.clone(), config);
-    let board = app.create_board(&Actor::Cli, "Stichting Noord").await.unwrap();
+    let board = app
+        .create_board(&Actor::Cli, "Stichting Noord")
+        .await
+        .unwrap();
     let school1 = app
         .add_school(&Actor::Cli, board, "De Linde", Some("12AB"))
         .await
@@ -118,9 +121,14 @@ pub async fn report(
     summary: &str,
     pd: PersonalDataAnswer,
 ) -> Receipt {
-    app.report_incident(&Actor::Reporter, new_report(summary, school, pd), Some(board), false)
-        .await
-        .unwrap_or_else(|e| panic!("report {summary}: {e}"))
+    app.report_incident(
+        &Actor::Reporter,
+        new_report(summary, school, pd),
+        Some(board),
+        false,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("report {summary}: {e}"))
 }
 
 pub fn triage_input(kind: Kind, impact: Impact, urgency: Urgency) -> TriageInput {
