@@ -226,7 +226,7 @@ async fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     let ok = std::process::ExitCode::SUCCESS;
     if let Command::Openapi = cli.command {
-        println!("{}", openapi_json());
+        println!("{}", meldpunt_web::openapi_json());
         return Ok(ok);
     }
     let store = open(&cli.db).await?;
@@ -403,8 +403,4 @@ async fn serve(app: App, a: ServeArgs) -> Result<()> {
     let _ = runner.await;
     app.store.close().await;
     Ok(())
-}
-
-fn openapi_json() -> String {
-    String::from("{}")
 }
