@@ -4,6 +4,8 @@
 pub mod api;
 pub mod ui;
 
+pub use api::openapi_json;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -43,11 +45,37 @@ pub fn router(app: App, config: WebConfig) -> Router {
         app,
         config: std::sync::Arc::new(config),
     };
+    use axum::http::{header, HeaderValue};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    // Security headers on every response. `if_not_present` lets a handler choose otherwise
+    // (the stylesheet sets its own long Cache-Control). Referrer-Policy no-referrer because
+    // the reporter's follow-up URL contains a secret.
+    let csp = "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'";
     Router::new()
         .route("/healthz", get(healthz))
         .merge(ui::router())
         .merge(api::router())
         .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// 200 when the database answers, 503 otherwise.

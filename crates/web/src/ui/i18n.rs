@@ -65,11 +65,10 @@ pub struct I18n {
 
 fn bundle(lang: &str, src: &'static str) -> Bundle {
     // The .ftl files are part of the binary and checked by tests; a syntax error is a build bug.
-    let res = FluentResource::try_new(src.to_string())
-        .unwrap_or_else(|(res, errs)| {
-            tracing::error!(?errs, lang, "errors in .ftl file");
-            res
-        });
+    let res = FluentResource::try_new(src.to_string()).unwrap_or_else(|(res, errs)| {
+        tracing::error!(?errs, lang, "errors in .ftl file");
+        res
+    });
     let id = lang.parse().unwrap_or_default();
     let mut b = FluentBundle::new_concurrent(vec![id]);
     // Isolation marks (U+2068/2069) would end up inside attribute values and e-mail text.
@@ -157,7 +156,11 @@ pub fn accept_language(headers: &HeaderMap) -> Option<Lang> {
         let mut parts = item.split(';');
         let tag = parts.next().unwrap_or("").trim();
         let q = parts
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
             .unwrap_or(1.0);
         if let Some(l) = Lang::parse(tag) {
             if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
@@ -206,11 +209,7 @@ mod tests {
 
     fn keys(src: &str) -> BTreeSet<String> {
         src.lines()
-            .filter(|l| {
-                l.chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic())
-            })
+            .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
             .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_string()))
             .collect()
     }
@@ -237,6 +236,7 @@ mod tests {
     fn every_used_key_exists() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
         let mut sources = Vec::new();
+        let mut code = Vec::new();
         for e in std::fs::read_dir(dir).expect("templates dir") {
             let p = e.expect("entry").path();
             sources.push(std::fs::read_to_string(&p).expect("read template"));
@@ -244,12 +244,28 @@ mod tests {
         let src_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
         for e in std::fs::read_dir(src_dir).expect("src dir") {
             let p = e.expect("entry").path();
-            sources.push(std::fs::read_to_string(&p).expect("read source"));
+            // This file only defines the markers (in comments and this test), it uses no keys.
+            if p.file_name().is_some_and(|n| n == "i18n.rs") {
+                continue;
+            }
+            code.push(std::fs::read_to_string(&p).expect("read source"));
         }
         let mut used = BTreeSet::new();
-        for s in &sources {
-            for marker in ["t(\"", "ta(\"", "tr(ctx.lang, \"", "tr(lang, \"", "tr(self.lang, \"", "k!(\""] {
+        for s in sources.iter().chain(&code) {
+            for marker in [
+                "t(\"",
+                "ta(\"",
+                "tr(ctx.lang, \"",
+                "tr(lang, \"",
+                "tr(self.lang, \"",
+                "k!(\"",
+            ] {
                 for (i, _) in s.match_indices(marker) {
+                    // `get("…")` ends in `t("` too; only a call named exactly `t`/`ta`/`tr` counts.
+                    let before = s[..i].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
                     let rest = &s[i + marker.len()..];
                     if let Some(end) = rest.find('"') {
                         used.insert(rest[..end].to_string());
@@ -257,11 +273,34 @@ mod tests {
                 }
             }
         }
+        // Also every kebab-case string literal in the UI code (message keys passed around as
+        // arguments), minus the few that are not keys.
+        let not_keys = ["sec-fetch-site", "same-origin", "personal-data"];
+        for s in &code {
+            for lit in s.split('"').skip(1).step_by(2) {
+                let kebab = lit.contains('-')
+                    && lit
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && lit.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+                let value_key = ["triage-", "board-", "assign-"]
+                    .iter()
+                    .any(|p| lit.starts_with(p))
+                    && !i18n().has(Lang::Nl, lit);
+                if kebab && !value_key && !not_keys.contains(&lit) {
+                    used.insert(lit.to_string());
+                }
+            }
+        }
         assert!(used.len() > 50, "scan found too few keys: {}", used.len());
         let i = i18n();
         for lang in [Lang::Nl, Lang::En] {
             let missing: Vec<_> = used.iter().filter(|k| !i.has(lang, k)).collect();
-            assert!(missing.is_empty(), "missing in {}: {missing:?}", lang.code());
+            assert!(
+                missing.is_empty(),
+                "missing in {}: {missing:?}",
+                lang.code()
+            );
         }
     }
 
@@ -269,12 +308,24 @@ mod tests {
     fn every_vocabulary_value_and_validation_code_has_a_label() {
         let mut want: Vec<String> = Vec::new();
         want.extend(Kind::ALL.iter().map(|v| vocab_key("kind", v.code())));
-        want.extend(Category::ALL.iter().map(|v| vocab_key("category", v.code())));
+        want.extend(
+            Category::ALL
+                .iter()
+                .map(|v| vocab_key("category", v.code())),
+        );
         want.extend(Impact::ALL.iter().map(|v| vocab_key("impact", v.code())));
         want.extend(Urgency::ALL.iter().map(|v| vocab_key("urgency", v.code())));
-        want.extend(Priority::ALL.iter().map(|v| vocab_key("priority", v.code())));
+        want.extend(
+            Priority::ALL
+                .iter()
+                .map(|v| vocab_key("priority", v.code())),
+        );
         want.extend(Status::ALL.iter().map(|v| vocab_key("status", v.code())));
-        want.extend(PersonalDataAnswer::ALL.iter().map(|v| vocab_key("personal-data", v.code())));
+        want.extend(
+            PersonalDataAnswer::ALL
+                .iter()
+                .map(|v| vocab_key("personal-data", v.code())),
+        );
         want.extend(Role::ALL.iter().map(|v| vocab_key("role", v.code())));
         for a in ["availability", "integrity", "confidentiality"] {
             want.push(format!("aspect-{a}"));
@@ -306,14 +357,21 @@ mod tests {
         let i = i18n();
         for lang in [Lang::Nl, Lang::En] {
             let missing: Vec<_> = want.iter().filter(|k| !i.has(lang, k)).collect();
-            assert!(missing.is_empty(), "missing in {}: {missing:?}", lang.code());
+            assert!(
+                missing.is_empty(),
+                "missing in {}: {missing:?}",
+                lang.code()
+            );
         }
     }
 
     #[test]
     fn accept_language_prefers_highest_q() {
         let mut h = HeaderMap::new();
-        h.insert(ACCEPT_LANGUAGE, HeaderValue::from_static("de-DE, en-GB;q=0.8, nl;q=0.5"));
+        h.insert(
+            ACCEPT_LANGUAGE,
+            HeaderValue::from_static("de-DE, en-GB;q=0.8, nl;q=0.5"),
+        );
         assert_eq!(accept_language(&h), Some(Lang::En));
         h.insert(ACCEPT_LANGUAGE, HeaderValue::from_static("fr"));
         assert_eq!(accept_language(&h), None);

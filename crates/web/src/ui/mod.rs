@@ -119,7 +119,8 @@ impl FromRequestParts<AppState> for Ctx {
             headers: parts.headers.clone(),
             secure_cookies: state.config.secure_cookies,
         };
-        if let Some(token) = i18n::cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        if let Some(token) = i18n::cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty())
+        {
             match state.app.session(token).await {
                 Ok((principal, csrf)) => {
                     ctx.session = Some(Session {
@@ -182,6 +183,8 @@ pub(crate) use page;
 
 impl Ctx {
     /// The principal, or a redirect to the login page that returns here.
+    // The error is the finished response for the handler to return; one per request.
+    #[allow(clippy::result_large_err)]
     pub fn require(&self) -> Result<&Session, Response> {
         self.session.as_ref().ok_or_else(|| self.login_redirect())
     }
@@ -250,6 +253,8 @@ impl Ctx {
     }
 
     /// Checks the synchroniser token of a logged-in form; 403 page when wrong or missing.
+    // The error is the finished response for the handler to return; one per request.
+    #[allow(clippy::result_large_err)]
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<&Session, Response> {
         let s = self.require()?;
         match sent {
@@ -265,6 +270,8 @@ impl Ctx {
     /// `Sec-Fetch-Site` is checked first; `Origin`/`Referer` are used when it is absent.
     /// Requests without any of these headers come from non-browser clients, which cannot be
     /// tricked into a cross-site request, and are allowed.
+    // The error is the finished response for the handler to return; one per request.
+    #[allow(clippy::result_large_err)]
     pub fn check_same_origin(&self) -> Result<(), Response> {
         let h = &self.headers;
         let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok());
@@ -334,9 +341,11 @@ impl Ctx {
                 },
             ),
             AppError::Unauthenticated => self.login_redirect(),
-            AppError::Throttled => {
-                self.message(StatusCode::TOO_MANY_REQUESTS, "throttled-title", "throttled-text")
-            }
+            AppError::Throttled => self.message(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled-title",
+                "throttled-text",
+            ),
             AppError::Forbidden => {
                 self.message(StatusCode::FORBIDDEN, "forbidden-title", "forbidden-text")
             }
@@ -506,7 +515,11 @@ pub fn lifecycle_message(lang: Lang, e: &LifecycleError) -> String {
         LifecycleError::NotAllowed { command, status } => {
             let c = i.get(lang, &i18n::vocab_key("command", command), &[]);
             let s = i18n::label(lang, "status", status.code());
-            i.get(lang, "lifecycle-not-allowed", &[("command", &c), ("status", &s)])
+            i.get(
+                lang,
+                "lifecycle-not-allowed",
+                &[("command", &c), ("status", &s)],
+            )
         }
         LifecycleError::NotTriaged => tr(lang, "lifecycle-not-triaged"),
         LifecycleError::EvaluationRequired => tr(lang, "lifecycle-evaluation-required"),

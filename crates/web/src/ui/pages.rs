@@ -1,5 +1,6 @@
 //! Home, the stylesheet, and the simple message pages (404, 403, 500, …).
 
+use super::Page as _;
 use super::{page, render, see_other, Ctx, Layout};
 use askama::Template;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
