@@ -88,7 +88,9 @@ pub fn append(head_seq: i64, head_hash: &str, record: AuditRecord) -> AuditEntry
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ChainBreak {
     /// An entry is missing or out of order.
-    #[error("entry {found}: expected sequence number {expected} (an entry was removed or reordered)")]
+    #[error(
+        "entry {found}: expected sequence number {expected} (an entry was removed or reordered)"
+    )]
     Gap {
         /// The sequence number expected here.
         expected: i64,
@@ -229,7 +231,10 @@ mod tests {
         a.action = "c".into();
         b.actor = "a".into();
         b.action = "bc".into();
-        assert_ne!(chain_hash(GENESIS_HASH, 1, &a), chain_hash(GENESIS_HASH, 1, &b));
+        assert_ne!(
+            chain_hash(GENESIS_HASH, 1, &a),
+            chain_hash(GENESIS_HASH, 1, &b)
+        );
     }
 
     proptest! {
@@ -242,7 +247,7 @@ mod tests {
             match which {
                 0 => c[idx].record.details.push(' '),
                 1 => c[idx].record.actor.push('x'),
-                2 => c[idx].record.at = c[idx].record.at + jiff::SignedDuration::from_secs(1),
+                2 => c[idx].record.at += jiff::SignedDuration::from_secs(1),
                 _ => c[idx].record.action.push('x'),
             }
             let err = verify(&c, (hs, &hh)).unwrap_err();

@@ -93,12 +93,7 @@ pub enum BoardAction {
     ViewAdministration,
 }
 
-fn role_allows(
-    role: Role,
-    action: IncidentAction,
-    incident: &Incident,
-    actor: UserId,
-) -> bool {
+fn role_allows(role: Role, action: IncidentAction, incident: &Incident, actor: UserId) -> bool {
     use IncidentAction::*;
     let security = incident.kind().is_some_and(Kind::is_security_related)
         || (incident.kind().is_none()
@@ -111,7 +106,9 @@ fn role_allows(
             incident.assignee_id == Some(actor) && matches!(action, View | Note | Work)
         }
         Role::IbpOfficer => security,
-        Role::Dpo => (breach || (security && incident.kind().is_none())) && matches!(action, View | Note),
+        Role::Dpo => {
+            (breach || (security && incident.kind().is_none())) && matches!(action, View | Note)
+        }
         Role::BoardMember => security && matches!(action, View),
         Role::Admin => false,
     }
@@ -264,7 +261,10 @@ mod tests {
 
     #[test]
     fn password_policy() {
-        assert_eq!(check_password_policy("kort"), Err("error-password-too-short"));
+        assert_eq!(
+            check_password_policy("kort"),
+            Err("error-password-too-short")
+        );
         assert!(check_password_policy("lang-genoeg-wachtwoord").is_ok());
     }
 }

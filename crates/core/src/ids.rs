@@ -88,7 +88,10 @@ mod tests {
 
     #[test]
     fn incident_number_round_trips_and_pads() {
-        let n = IncidentNumber { year: 2026, seq: 42 };
+        let n = IncidentNumber {
+            year: 2026,
+            seq: 42,
+        };
         assert_eq!(n.to_string(), "2026-0042");
         assert_eq!("2026-0042".parse::<IncidentNumber>(), Ok(n));
         assert_eq!(

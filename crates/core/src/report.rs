@@ -75,7 +75,11 @@ pub fn parse_moment(s: &str) -> Option<Timestamp> {
 
 /// Derives a summary from the description: its first line, cut at a word boundary.
 pub fn summary_from(description: &str) -> String {
-    let first = description.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let first = description
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     if first.chars().count() <= 80 {
         return first.to_string();
     }

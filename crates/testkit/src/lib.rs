@@ -54,7 +54,11 @@ pub async fn postgres() -> TestDb {
         "mp_test_{}_{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst),
-        uuid::Uuid::now_v7().simple().to_string().get(20..).unwrap_or("x")
+        uuid::Uuid::now_v7()
+            .simple()
+            .to_string()
+            .get(20..)
+            .unwrap_or("x")
     );
     {
         use sqlx::Connection;
@@ -123,7 +127,15 @@ impl SmtpServer {
         use std::io::Read;
         let port = free_port();
         let mut child = std::process::Command::new("python3")
-            .args(["-u", "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Debugging", "-l"])
+            .args([
+                "-u",
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-c",
+                "aiosmtpd.handlers.Debugging",
+                "-l",
+            ])
             .arg(format!("127.0.0.1:{port}"))
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
