@@ -5,11 +5,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod ids;
 pub mod incident;
 pub mod lifecycle;
 pub mod priority;
 pub mod report;
+pub mod sla;
 pub mod validation;
 
 pub use jiff::Timestamp;

@@ -76,6 +76,24 @@ pub fn router(app: App, config: WebConfig) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        // A bug in a handler must not drop the connection without an answer: log it, answer 500.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
+}
+
+/// The answer when a handler panicked: a plain bilingual 500 without internals.
+fn on_panic(
+    _err: Box<dyn std::any::Any + Send + 'static>,
+) -> axum::http::Response<axum::body::Body> {
+    tracing::error!("a request handler panicked");
+    let body = "<!doctype html><html lang=\"nl\"><meta charset=\"utf-8\"><title>Er ging iets mis</title>\
+<h1>Er ging iets mis</h1><p>Probeer het later opnieuw. / Something went wrong; please try again later.</p></html>";
+    let mut r = axum::http::Response::new(axum::body::Body::from(body));
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
 }
 
 /// 200 when the database answers, 503 otherwise.

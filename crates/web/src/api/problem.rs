@@ -75,7 +75,7 @@ fn code_of(key: &str) -> String {
 }
 
 /// Plain-English messages for the core's message keys.
-fn message_for(key: &str) -> &'static str {
+pub fn message_for(key: &str) -> &'static str {
     match key {
         "error-required" => "This field is required.",
         "error-too-long" => "This text is too long.",
@@ -100,6 +100,10 @@ fn message_for(key: &str) -> &'static str {
         }
         "error-priority-below-floor" => "Breaches and cyber-security incidents are at least P2.",
         "error-unknown-assignee" => "This person cannot be assigned to this incident.",
+        "error-password-too-short" => "The password must be at least 12 characters long.",
+        "error-invalid-brin" => {
+            "Not a valid BRIN: four characters (e.g. 12AB), optionally followed by a two-digit vestigingsnummer."
+        }
         _ => "This value is not valid.",
     }
 }
