@@ -196,7 +196,13 @@ fn explain(e: AppError) -> anyhow::Error {
         AppError::Validation(v) => {
             let parts: Vec<String> =
                 v.0.iter()
-                    .map(|f| format!("{}: {}", f.field, meldpunt_web::api::problem::message_for(f.code)))
+                    .map(|f| {
+                        format!(
+                            "{}: {}",
+                            f.field,
+                            meldpunt_web::api::problem::message_for(f.code)
+                        )
+                    })
                     .collect();
             anyhow::anyhow!("invalid input — {}", parts.join("; "))
         }
