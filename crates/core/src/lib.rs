@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod breach;
 pub mod calendar;
 pub mod ids;
 pub mod incident;

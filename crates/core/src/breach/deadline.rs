@@ -68,11 +68,27 @@ pub fn in_board_time_zone(t: Timestamp) -> Zoned {
 /// A moment in plain Dutch, Amsterdam time: `dinsdag 27 oktober 2026 om 09:00`.
 pub fn render_moment_nl(t: Timestamp) -> String {
     const DAYS: [&str; 7] = [
-        "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+        "maandag",
+        "dinsdag",
+        "woensdag",
+        "donderdag",
+        "vrijdag",
+        "zaterdag",
+        "zondag",
     ];
     const MONTHS: [&str; 12] = [
-        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-        "oktober", "november", "december",
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
     ];
     let z = in_board_time_zone(t);
     let day = DAYS[usize::from(z.weekday().to_monday_zero_offset().unsigned_abs())];
@@ -94,7 +110,10 @@ pub fn render_time_left_nl(left: SignedDuration) -> String {
     let (days, hours, minutes) = (total_min / 1440, total_min / 60 % 24, total_min % 60);
     let mut parts = Vec::new();
     if days > 0 {
-        parts.push(format!("{days} {}", if days == 1 { "dag" } else { "dagen" }));
+        parts.push(format!(
+            "{days} {}",
+            if days == 1 { "dag" } else { "dagen" }
+        ));
     }
     if hours > 0 {
         parts.push(format!("{hours} uur"));
@@ -106,7 +125,13 @@ pub fn render_time_left_nl(left: SignedDuration) -> String {
         ));
     }
     let text = match parts.len() {
-        0 => return if secs < 0 { "verlopen".into() } else { "minder dan een minuut".into() },
+        0 => {
+            return if secs < 0 {
+                "verlopen".into()
+            } else {
+                "minder dan een minuut".into()
+            }
+        }
         1 => parts.remove(0),
         n => format!("{} en {}", parts[..n - 1].join(", "), parts[n - 1]),
     };
@@ -181,9 +206,7 @@ pub fn next_warning_at(
     }
     let last_sent = COUNTDOWN.iter().rposition(|k| already_sent.contains(k));
     let next = last_sent.map_or(0, |i| i + 1);
-    COUNTDOWN
-        .get(next)
-        .map(|&k| warning_moment(k, awareness))
+    COUNTDOWN.get(next).map(|&k| warning_moment(k, awareness))
 }
 
 #[cfg(test)]
@@ -230,9 +253,18 @@ mod tests {
             "nog 2 dagen, 23 uur en 55 minuten"
         );
         let late = d + SignedDuration::from_mins(61);
-        assert_eq!(render_time_left_nl(time_left(d, late)), "1 uur en 1 minuut te laat");
-        assert_eq!(render_time_left_nl(SignedDuration::ZERO), "minder dan een minuut");
-        assert_eq!(render_time_left_nl(SignedDuration::from_secs(-30)), "verlopen");
+        assert_eq!(
+            render_time_left_nl(time_left(d, late)),
+            "1 uur en 1 minuut te laat"
+        );
+        assert_eq!(
+            render_time_left_nl(SignedDuration::ZERO),
+            "minder dan een minuut"
+        );
+        assert_eq!(
+            render_time_left_nl(SignedDuration::from_secs(-30)),
+            "verlopen"
+        );
     }
 
     #[test]
@@ -259,8 +291,14 @@ mod tests {
         let at = |h: i64| a + SignedDuration::from_hours(h);
         assert_eq!(due_warnings(a, false, &[], a), vec![Registered]);
         assert_eq!(due_warnings(a, false, &[Registered], at(47)), vec![]);
-        assert_eq!(due_warnings(a, false, &[Registered], at(48)), vec![Before24h]);
-        assert_eq!(due_warnings(a, false, &[Registered, Before24h], at(60)), vec![]);
+        assert_eq!(
+            due_warnings(a, false, &[Registered], at(48)),
+            vec![Before24h]
+        );
+        assert_eq!(
+            due_warnings(a, false, &[Registered, Before24h], at(60)),
+            vec![]
+        );
         assert_eq!(
             due_warnings(a, false, &[Registered, Before24h], at(66)),
             vec![Before6h]
@@ -270,7 +308,10 @@ mod tests {
             vec![Expired]
         );
         // After downtime only the most urgent one, not a backlog.
-        assert_eq!(due_warnings(a, false, &[], at(80)), vec![Registered, Expired]);
+        assert_eq!(
+            due_warnings(a, false, &[], at(80)),
+            vec![Registered, Expired]
+        );
         // A recorded decision silences everything.
         assert_eq!(due_warnings(a, true, &[], at(80)), vec![]);
     }
@@ -325,7 +366,7 @@ mod tests {
             let mut sent: Vec<WarningKind> = Vec::new();
             let mut now = awareness;
             for s in steps {
-                now = now + SignedDuration::from_secs(s);
+                now += SignedDuration::from_secs(s);
                 for w in due_warnings(awareness, false, &sent, now) {
                     prop_assert!(!sent.contains(&w));
                     prop_assert!(now >= warning_moment(w, awareness));

@@ -33,7 +33,9 @@ impl DpcFactor {
     pub fn raises(self) -> bool {
         matches!(
             self,
-            DpcFactor::Volume | DpcFactor::ControllerCharacteristics | DpcFactor::VulnerableIndividuals
+            DpcFactor::Volume
+                | DpcFactor::ControllerCharacteristics
+                | DpcFactor::VulnerableIndividuals
         )
     }
 }
@@ -231,7 +233,10 @@ pub struct Severity {
 }
 
 /// The most critical ENISA class among the data; simple when nothing is known.
-pub fn data_class(data: &[DataCategory], credentials_open: Option<EnisaDataClass>) -> EnisaDataClass {
+pub fn data_class(
+    data: &[DataCategory],
+    credentials_open: Option<EnisaDataClass>,
+) -> EnisaDataClass {
     data.iter()
         .map(|c| {
             c.enisa_class()
@@ -265,7 +270,11 @@ pub fn severity(input: &SeverityInput) -> Severity {
     let cb = input.confidentiality.quarters()
         + input.integrity.quarters()
         + input.availability.quarters()
-        + if input.malicious { MALICIOUS_QUARTERS } else { 0 };
+        + if input.malicious {
+            MALICIOUS_QUARTERS
+        } else {
+            0
+        };
     let score = Score(u16::from(dpc) * input.identification.quarters() + cb);
     Severity {
         class,
@@ -324,11 +333,20 @@ pub(crate) mod tests {
     #[test]
     fn enisa_behavioural_data_examples() {
         // Calls to an ISP helpdesk reveal little: 2 − 1 → 1.
-        assert_eq!(dpc(EnisaDataClass::Behavioural, &[adj(DpcFactor::RevealsLess, 1)]), 1);
+        assert_eq!(
+            dpc(
+                EnisaDataClass::Behavioural,
+                &[adj(DpcFactor::RevealsLess, 1)]
+            ),
+            1
+        );
         // One week of call history: 2.
         assert_eq!(dpc(data_class(&[D::Location], None), &[]), 2);
         // One year of call history builds a profile: volume +1 → 3.
-        assert_eq!(dpc(EnisaDataClass::Behavioural, &[adj(DpcFactor::Volume, 1)]), 3);
+        assert_eq!(
+            dpc(EnisaDataClass::Behavioural, &[adj(DpcFactor::Volume, 1)]),
+            3
+        );
         // Calls to a psychological support line reveal health: +2 → 4.
         let support = [adj(DpcFactor::ControllerCharacteristics, 2)];
         assert_eq!(dpc(EnisaDataClass::Behavioural, &support), 4);
@@ -337,7 +355,10 @@ pub(crate) mod tests {
     #[test]
     fn enisa_financial_data_examples() {
         // Credit cards that expired long ago: 3 − 2 → 1.
-        assert_eq!(dpc(EnisaDataClass::Financial, &[adj(DpcFactor::InvalidData, 2)]), 1);
+        assert_eq!(
+            dpc(EnisaDataClass::Financial, &[adj(DpcFactor::InvalidData, 2)]),
+            1
+        );
         // A month of account balances: financial, no adjustment → 3.
         assert_eq!(dpc(data_class(&[D::BankAccount, D::Name], None), &[]), 3);
     }
@@ -345,20 +366,38 @@ pub(crate) mod tests {
     #[test]
     fn enisa_sensitive_data_examples() {
         // "Had a general blood test" reveals almost nothing: 4 − 3 → 1.
-        assert_eq!(dpc(data_class(&[D::Health], None), &[adj(DpcFactor::RevealsLess, 3)]), 1);
+        assert_eq!(
+            dpc(
+                data_class(&[D::Health], None),
+                &[adj(DpcFactor::RevealsLess, 3)]
+            ),
+            1
+        );
         // Actual test results: 4.
         assert_eq!(dpc(data_class(&[D::Health, D::Name], None), &[]), 4);
         // More cannot go above 4.
-        assert_eq!(dpc(EnisaDataClass::Sensitive, &[adj(DpcFactor::Volume, 3)]), 4);
+        assert_eq!(
+            dpc(EnisaDataClass::Sensitive, &[adj(DpcFactor::Volume, 3)]),
+            4
+        );
     }
 
     #[test]
     fn credentials_take_the_class_of_what_they_open() {
         // Online-banking credentials are financial; a music shop's are simple.
-        assert_eq!(data_class(&[D::LoginCredentials], Some(EnisaDataClass::Financial)), EnisaDataClass::Financial);
-        assert_eq!(data_class(&[D::LoginCredentials], Some(EnisaDataClass::Simple)), EnisaDataClass::Simple);
+        assert_eq!(
+            data_class(&[D::LoginCredentials], Some(EnisaDataClass::Financial)),
+            EnisaDataClass::Financial
+        );
+        assert_eq!(
+            data_class(&[D::LoginCredentials], Some(EnisaDataClass::Simple)),
+            EnisaDataClass::Simple
+        );
         // Unknown scope: assume the worst.
-        assert_eq!(data_class(&[D::LoginCredentials], None), EnisaDataClass::Sensitive);
+        assert_eq!(
+            data_class(&[D::LoginCredentials], None),
+            EnisaDataClass::Sensitive
+        );
     }
 
     #[test]
@@ -368,19 +407,28 @@ pub(crate) mod tests {
         let mut i = input(&[D::Name, D::Phone]);
         i.confidentiality = ConfidentialityLoss::UnknownRecipients;
         let s = severity(&i);
-        assert_eq!((s.dpc, s.score.to_string(), s.level), (1, "1.5".into(), SeverityLevel::Low));
+        assert_eq!(
+            (s.dpc, s.score.to_string(), s.level),
+            (1, "1.5".into(), SeverityLevel::Low)
+        );
 
         // The same list stolen by a hacker: + malicious 0.5 = 2 → medium, exactly on the boundary.
         i.malicious = true;
         let s = severity(&i);
-        assert_eq!((s.score.to_string(), s.level), ("2".into(), SeverityLevel::Medium));
+        assert_eq!(
+            (s.score.to_string(), s.level),
+            ("2".into(), SeverityLevel::Medium)
+        );
 
         // Health data of identifiable people, sent to a few wrong recipients: 4 × 1 + 0.25 = 4.25
         // → very high.
         let mut h = input(&[D::Health, D::Name]);
         h.confidentiality = ConfidentialityLoss::KnownRecipients;
         let s = severity(&h);
-        assert_eq!((s.score.dutch(), s.level), ("4,25".into(), SeverityLevel::VeryHigh));
+        assert_eq!(
+            (s.score.dutch(), s.level),
+            ("4,25".into(), SeverityLevel::VeryHigh)
+        );
 
         // Financial data, identifiable with some effort, altered beyond repair and lost without
         // backup: 3 × 0.75 + 0.25 (integrity) + 0.5 (permanent loss) = 3.0 → high, exactly on the
@@ -407,22 +455,22 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn any_input() -> impl Strategy<Value = SeverityInput> {
-        let s = |all: &'static [_]| proptest::sample::select(all);
         (
-            proptest::collection::vec(s(DataCategory::ALL), 0..6),
-            proptest::option::of(s(EnisaDataClass::ALL)),
+            proptest::collection::vec(proptest::sample::select(DataCategory::ALL), 0..6),
+            proptest::option::of(proptest::sample::select(EnisaDataClass::ALL)),
             proptest::collection::vec(
-                (s(DpcFactor::ALL), 0u8..5).prop_map(|(factor, points)| DpcAdjustment { factor, points }),
+                (proptest::sample::select(DpcFactor::ALL), 0u8..5)
+                    .prop_map(|(factor, points)| DpcAdjustment { factor, points }),
                 0..4,
             ),
-            s(EaseOfIdentification::ALL),
-            s(ConfidentialityLoss::ALL),
-            s(IntegrityLoss::ALL),
-            s(AvailabilityLoss::ALL),
+            proptest::sample::select(EaseOfIdentification::ALL),
+            proptest::sample::select(ConfidentialityLoss::ALL),
+            proptest::sample::select(IntegrityLoss::ALL),
+            proptest::sample::select(AvailabilityLoss::ALL),
             any::<bool>(),
         )
-            .prop_map(|(data, credentials_open, adjustments, identification, confidentiality, integrity, availability, malicious)| {
-                SeverityInput {
+            .prop_map(
+                |(
                     data,
                     credentials_open,
                     adjustments,
@@ -431,8 +479,19 @@ pub(crate) mod tests {
                     integrity,
                     availability,
                     malicious,
-                }
-            })
+                )| {
+                    SeverityInput {
+                        data,
+                        credentials_open,
+                        adjustments,
+                        identification,
+                        confidentiality,
+                        integrity,
+                        availability,
+                        malicious,
+                    }
+                },
+            )
     }
 
     proptest! {

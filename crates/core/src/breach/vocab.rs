@@ -514,17 +514,45 @@ mod tests {
                 assert_eq!(parse(code(v)), Some(v));
             }
         }
-        check(BreachNature::ALL, BreachNature::code, BreachNature::from_code);
-        check(ApIncidentKind::ALL, ApIncidentKind::code, ApIncidentKind::from_code);
-        check(DataSubjectGroup::ALL, DataSubjectGroup::code, DataSubjectGroup::from_code);
-        check(DataCategory::ALL, DataCategory::code, DataCategory::from_code);
-        check(PriorMeasure::ALL, PriorMeasure::code, PriorMeasure::from_code);
+        check(
+            BreachNature::ALL,
+            BreachNature::code,
+            BreachNature::from_code,
+        );
+        check(
+            ApIncidentKind::ALL,
+            ApIncidentKind::code,
+            ApIncidentKind::from_code,
+        );
+        check(
+            DataSubjectGroup::ALL,
+            DataSubjectGroup::code,
+            DataSubjectGroup::from_code,
+        );
+        check(
+            DataCategory::ALL,
+            DataCategory::code,
+            DataCategory::from_code,
+        );
+        check(
+            PriorMeasure::ALL,
+            PriorMeasure::code,
+            PriorMeasure::from_code,
+        );
         check(Consequence::ALL, Consequence::code, Consequence::from_code);
         check(ApSeverity::ALL, ApSeverity::code, ApSeverity::from_code);
-        check(SeverityLevel::ALL, SeverityLevel::code, SeverityLevel::from_code);
+        check(
+            SeverityLevel::ALL,
+            SeverityLevel::code,
+            SeverityLevel::from_code,
+        );
         check(WarningKind::ALL, WarningKind::code, WarningKind::from_code);
         check(Suggestion::ALL, Suggestion::code, Suggestion::from_code);
-        check(EnisaDataClass::ALL, EnisaDataClass::code, EnisaDataClass::from_code);
+        check(
+            EnisaDataClass::ALL,
+            EnisaDataClass::code,
+            EnisaDataClass::from_code,
+        );
     }
 
     #[test]
