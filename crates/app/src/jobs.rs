@@ -18,6 +18,15 @@ use tokio::sync::watch;
 /// Job kind: tell the board's service desk about a new report.
 pub const NOTIFY_SERVICE_DESK: &str = "notify_service_desk";
 
+/// Job kind: remove finished jobs after a week (periodic).
+pub const PURGE_FINISHED_JOBS: &str = "purge_finished_jobs";
+
+/// Periodic work as (kind, period). Each period is enqueued once with a unique key derived from
+/// the period's slot, so with several instances every tick still runs exactly once. Features add
+/// their scans here (and a handler arm in `handle`).
+pub const PERIODIC: &[(&str, SignedDuration)] =
+    &[(PURGE_FINISHED_JOBS, SignedDuration::from_hours(1))];
+
 /// How long a claimed job is reserved for its worker.
 pub const LEASE: SignedDuration = SignedDuration::from_mins(5);
 
@@ -40,7 +49,14 @@ impl App {
             return Ok(Outcome::Idle);
         };
         match self.handle(&job, worker).await {
-            Ok(()) => Ok(Outcome::Done),
+            Ok(()) => {
+                // Handlers that record their result may complete the job in their own
+                // transaction; completing again is a no-op.
+                let mut tx = self.store.begin().await?;
+                tx.complete_job(job.id, worker, self.now()).await?;
+                tx.commit().await?;
+                Ok(Outcome::Done)
+            }
             Err(e) => {
                 let msg = e.to_string();
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %msg, "job failed");
@@ -57,9 +73,13 @@ impl App {
         idle: Duration,
         mut shutdown: watch::Receiver<bool>,
     ) {
+        let mut last_slots = std::collections::HashMap::new();
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if let Err(e) = self.enqueue_periodic(&mut last_slots).await {
+                tracing::error!(error = %e, "cannot enqueue periodic work");
             }
             let outcome = self.run_one_job(&worker).await;
             let pause = match outcome {
@@ -77,6 +97,43 @@ impl App {
         }
     }
 
+    /// Enqueues the periodic jobs whose slot this process has not enqueued yet. The unique key
+    /// makes a slot that another instance enqueued first a no-op here.
+    pub async fn enqueue_periodic(
+        &self,
+        last_slots: &mut std::collections::HashMap<&'static str, i64>,
+    ) -> AppResult<usize> {
+        let now = self.now();
+        let due: Vec<(&'static str, i64)> = PERIODIC
+            .iter()
+            .map(|(kind, period)| (*kind, now.as_second().div_euclid(period.as_secs().max(1))))
+            .filter(|(kind, slot)| last_slots.get(kind) != Some(slot))
+            .collect();
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.store.begin().await?;
+        let mut enqueued = 0;
+        for (kind, slot) in &due {
+            let fresh = tx
+                .enqueue(
+                    &meldpunt_store::jobs::NewJob {
+                        kind: (*kind).to_string(),
+                        payload: json!({ "slot": slot }).to_string(),
+                        unique_key: Some(format!("tick:{kind}:{slot}")),
+                        run_at: now,
+                        max_attempts: 3,
+                    },
+                    now,
+                )
+                .await?;
+            enqueued += usize::from(fresh);
+        }
+        tx.commit().await?;
+        last_slots.extend(due);
+        Ok(enqueued)
+    }
+
     async fn handle(&self, job: &Job, worker: &str) -> AppResult<()> {
         let payload: serde_json::Value = serde_json::from_str(&job.payload)
             .map_err(|e| AppError::Internal(format!("bad payload: {e}")))?;
@@ -87,6 +144,12 @@ impl App {
                     .and_then(|s| s.parse().ok())
                     .ok_or_else(|| AppError::Internal("payload without incident_id".into()))?;
                 self.notify_service_desk(job, worker, id).await
+            }
+            PURGE_FINISHED_JOBS => {
+                let before = self.now() - SignedDuration::from_hours(24 * 7);
+                let n = self.store.purge_finished_jobs(before).await?;
+                tracing::debug!(removed = n, "finished jobs purged");
+                Ok(())
             }
             other => Err(AppError::Internal(format!("unknown job kind '{other}'"))),
         }

@@ -353,19 +353,8 @@ pub fn public_holidays(year: i16, rules: &HolidayRules) -> Vec<(Date, PublicHoli
     }
     out.push((easter, EasterSunday));
     out.push((from_easter(1), EasterMonday));
-    let kings = Date::constant(year, 4, 27);
-    let kings = if kings.weekday() == Weekday::Sunday {
-        Date::constant(year, 4, 26)
-    } else {
-        kings
-    };
-    out.push((kings, KingsDay));
-    let liberation = match rules.liberation_day {
-        LiberationDayRule::Never => false,
-        LiberationDayRule::Lustrum => year.rem_euclid(5) == 0,
-        LiberationDayRule::EveryYear => true,
-    };
-    if liberation {
+    out.push((kings_day(year), KingsDay));
+    if observes_liberation_day(year, rules) {
         out.push((Date::constant(year, 5, 5), LiberationDay));
     }
     out.push((from_easter(39), AscensionDay));
@@ -378,11 +367,48 @@ pub fn public_holidays(year: i16, rules: &HolidayRules) -> Vec<(Date, PublicHoli
 }
 
 /// The public holiday on `date` under `rules`, if any.
+///
+/// Called for every day the clock walks over, so it answers without building the year's list.
 pub fn public_holiday_on(date: Date, rules: &HolidayRules) -> Option<PublicHoliday> {
-    public_holidays(date.year(), rules)
-        .into_iter()
-        .find(|(d, _)| *d == date)
-        .map(|(_, h)| h)
+    use PublicHoliday::*;
+    let year = date.year();
+    match (date.month(), date.day()) {
+        (1, 1) => return Some(NewYearsDay),
+        (12, 25) => return Some(ChristmasDay),
+        (12, 26) => return Some(BoxingDay),
+        (4, 26 | 27) if date == kings_day(year) => return Some(KingsDay),
+        (5, 5) if observes_liberation_day(year, rules) => return Some(LiberationDay),
+        (3..=6, _) => {}
+        _ => return None,
+    }
+    let days_after_easter = date.duration_since(easter_sunday(year)).as_hours() / 24;
+    match days_after_easter {
+        -2 if rules.good_friday => Some(GoodFriday),
+        0 => Some(EasterSunday),
+        1 => Some(EasterMonday),
+        39 => Some(AscensionDay),
+        49 => Some(WhitSunday),
+        50 => Some(WhitMonday),
+        _ => None,
+    }
+}
+
+/// 27 April, or the Saturday before when the 27th is a Sunday.
+fn kings_day(year: i16) -> Date {
+    let d = Date::constant(year, 4, 27);
+    if d.weekday() == Weekday::Sunday {
+        Date::constant(year, 4, 26)
+    } else {
+        d
+    }
+}
+
+fn observes_liberation_day(year: i16, rules: &HolidayRules) -> bool {
+    match rules.liberation_day {
+        LiberationDayRule::Never => false,
+        LiberationDayRule::Lustrum => year.rem_euclid(5) == 0,
+        LiberationDayRule::EveryYear => true,
+    }
 }
 
 /// An inclusive range of dates, e.g. a school holiday from Saturday to Sunday nine days later.
@@ -509,15 +535,20 @@ const ALL: u8 = N | C | S;
 
 /// The official dates as (kind, regions, first, last).
 ///
-/// Source: Rijksoverheid, "Schoolvakanties 2025-2026" and "Schoolvakanties 2026-2027"
-/// (rijksoverheid.nl, onderwerp Schoolvakanties, overzicht per schooljaar). The herfst- and
-/// voorjaarsvakantie are OCW *adviesdata*, so a school may deviate; boards with other dates pass
-/// their own ranges instead. The meivakantie is the national week only, not the optional
-/// advised second week.
+/// Source: Rijksoverheid, "Overzicht schoolvakanties 2025-2026" and "Overzicht schoolvakanties
+/// 2026-2027" (rijksoverheid.nl, onderwerp Schoolvakanties). Those pages could not be read
+/// directly when this table was written; every date was checked against at least two copies of
+/// them (the OpenHolidays data set `src/nl/holidays/holidays.school.csv`, school and news pages
+/// quoting the ministry). One conflict: OpenHolidays gives 17 July for the start of zomervakantie
+/// zuid 2026, a Friday, where the other sources give Saturday 11 July; 11 July is used.
 ///
-/// Left out on purpose because they could not be confirmed reliably when this table was written:
-/// the voorjaarsvakantie, meivakantie and zomervakantie of 2027 (school year 2026-2027). Add them
-/// from the Rijksoverheid page rather than guessing.
+/// The herfst- and voorjaarsvakantie are OCW *adviesdata*, so a school may deviate; boards with
+/// other dates pass their own ranges instead. The meivakantie is the national week only, not the
+/// optional advised second week.
+///
+/// Left out on purpose because they could not be confirmed: the voorjaarsvakantie, meivakantie
+/// and zomervakantie of 2027 (school year 2026-2027). Add them from the Rijksoverheid page
+/// rather than guessing.
 const OFFICIAL: &[(SchoolHolidayKind, u8, Date, Date)] = {
     use SchoolHolidayKind::*;
     const fn d(y: i16, m: i8, day: i8) -> Date {
@@ -907,6 +938,32 @@ mod tests {
     }
 
     #[test]
+    fn the_quick_lookup_agrees_with_the_yearly_list() {
+        let rule_sets = [
+            HolidayRules::default(),
+            HolidayRules {
+                good_friday: false,
+                liberation_day: LiberationDayRule::EveryYear,
+            },
+            HolidayRules {
+                good_friday: true,
+                liberation_day: LiberationDayRule::Never,
+            },
+        ];
+        for rules in &rule_sets {
+            for year in 2014..=2060 {
+                let list = public_holidays(year, rules);
+                let mut day = date(year, 1, 1);
+                while day.year() == year {
+                    let expected = list.iter().find(|(d, _)| *d == day).map(|(_, h)| *h);
+                    assert_eq!(public_holiday_on(day, rules), expected, "{day}");
+                    day = day.tomorrow().unwrap();
+                }
+            }
+        }
+    }
+
+    #[test]
     fn kings_day_moves_to_saturday_when_the_27th_is_a_sunday() {
         // 27 April is a Sunday in 2025 and 2031.
         assert_eq!(on(2031, PublicHoliday::KingsDay), date(2031, 4, 26));
@@ -1027,8 +1084,8 @@ mod tests {
         assert!(!cal.is_working_time(ams(2026, 5, 14, 10, 0)));
         // Goede Vrijdag by default.
         assert!(!cal.is_working_time(ams(2026, 4, 3, 10, 0)));
-        // Bevrijdingsdag 2026 falls in the meivakantie (25 April – 3 May)? No: 5 May is after it,
-        // and 2026 is not a lustrum year, so it is a working day.
+        // Bevrijdingsdag 2026: after the meivakantie (25 April – 3 May) and not a lustrum year,
+        // so a working day by default.
         assert!(cal.is_working_time(ams(2026, 5, 5, 10, 0)));
     }
 

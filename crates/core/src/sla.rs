@@ -433,8 +433,10 @@ mod tests {
 
     #[test]
     fn policy_validation() {
-        let mut p = SlaPolicy::default();
-        p.at_risk_percent = 100;
+        let p = SlaPolicy {
+            at_risk_percent: 100,
+            ..SlaPolicy::default()
+        };
         assert_eq!(p.validate(), Err(SlaPolicyError::AtRiskPercent(100)));
         let mut p = SlaPolicy::default();
         p.p3.resolution = Target::WorkingDays(0);

@@ -191,6 +191,21 @@ impl Store {
         Ok(())
     }
 
+    /// Removes finished (done) jobs last updated before `before`; failed jobs stay for inspection.
+    /// Periodic jobs' unique keys go with them, which is safe: their slots lie in the past.
+    pub async fn purge_finished_jobs(&self, before: Timestamp) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = on_conn!(tx &mut tx, |c| {
+            sqlx::query("DELETE FROM jobs WHERE status = 'done' AND updated_at < $1")
+                .bind(time::to_db(before))
+                .execute(c)
+                .await?
+                .rows_affected()
+        });
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Count of jobs per status (for health and tests).
     pub async fn job_counts(&self) -> Result<Vec<(String, i64)>> {
         Ok(on_conn!(read self, |c| {
