@@ -12,10 +12,18 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use std::sync::OnceLock;
 
-/// The Dutch messages (the reference language).
-pub const NL_FTL: &str = include_str!("../../locales/nl.ftl");
-/// The English messages.
-pub const EN_FTL: &str = include_str!("../../locales/en.ftl");
+/// The Dutch messages (the reference language), one resource per feature.
+pub const NL_FTL: &[&str] = &[
+    include_str!("../../locales/nl.ftl"),
+    include_str!("../../locales/breach.nl.ftl"),
+    include_str!("../../locales/sla.nl.ftl"),
+];
+/// The English messages, one resource per feature, in the same order.
+pub const EN_FTL: &[&str] = &[
+    include_str!("../../locales/en.ftl"),
+    include_str!("../../locales/breach.en.ftl"),
+    include_str!("../../locales/sla.en.ftl"),
+];
 
 /// A language the UI speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,18 +71,20 @@ pub struct I18n {
     en: Bundle,
 }
 
-fn bundle(lang: &str, src: &'static str) -> Bundle {
-    // The .ftl files are part of the binary and checked by tests; a syntax error is a build bug.
-    let res = FluentResource::try_new(src.to_string()).unwrap_or_else(|(res, errs)| {
-        tracing::error!(?errs, lang, "errors in .ftl file");
-        res
-    });
+fn bundle(lang: &str, sources: &[&'static str]) -> Bundle {
     let id = lang.parse().unwrap_or_default();
     let mut b = FluentBundle::new_concurrent(vec![id]);
     // Isolation marks (U+2068/2069) would end up inside attribute values and e-mail text.
     b.set_use_isolating(false);
-    if let Err(errs) = b.add_resource(res) {
-        tracing::error!(?errs, lang, "duplicate messages in .ftl file");
+    for src in sources {
+        // The .ftl files are part of the binary and checked by tests; a syntax error is a build bug.
+        let res = FluentResource::try_new(src.to_string()).unwrap_or_else(|(res, errs)| {
+            tracing::error!(?errs, lang, "errors in .ftl file");
+            res
+        });
+        if let Err(errs) = b.add_resource(res) {
+            tracing::error!(?errs, lang, "duplicate messages in .ftl file");
+        }
     }
     b
 }
@@ -216,15 +226,23 @@ mod tests {
 
     #[test]
     fn ftl_files_parse_without_errors() {
-        for src in [NL_FTL, EN_FTL] {
+        for src in NL_FTL.iter().chain(EN_FTL) {
             assert!(FluentResource::try_new(src.to_string()).is_ok());
         }
     }
 
     #[test]
     fn both_languages_have_the_same_keys() {
-        let nl = keys(NL_FTL);
-        let en = keys(EN_FTL);
+        assert_eq!(NL_FTL.len(), EN_FTL.len());
+        for (nl, en) in NL_FTL.iter().zip(EN_FTL) {
+            let (nl, en) = (keys(nl), keys(en));
+            let only_nl: Vec<_> = nl.difference(&en).collect();
+            let only_en: Vec<_> = en.difference(&nl).collect();
+            assert!(only_nl.is_empty(), "only in Dutch: {only_nl:?}");
+            assert!(only_en.is_empty(), "only in English: {only_en:?}");
+        }
+        let nl = keys(&NL_FTL.concat());
+        let en = keys(&EN_FTL.concat());
         let only_nl: Vec<_> = nl.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&nl).collect();
         assert!(only_nl.is_empty(), "only in nl.ftl: {only_nl:?}");

@@ -1,0 +1,1 @@
+# breach messages (en); keys must match the other language's file.

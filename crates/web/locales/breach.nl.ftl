@@ -1,0 +1,1 @@
+# breach messages (nl); keys must match the other language's file.

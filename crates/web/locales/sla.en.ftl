@@ -1,0 +1,1 @@
+# sla messages (en); keys must match the other language's file.

@@ -1,0 +1,1 @@
+# sla messages (nl); keys must match the other language's file.
