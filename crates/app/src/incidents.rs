@@ -209,6 +209,7 @@ impl App {
         };
         tx.insert_incident(&incident, &token_hash(&followup_token), now)
             .await?;
+        crate::sla::sync_incident_sla(&mut tx, None, &incident, now).await?;
         tx.insert_event(&Event {
             id: uuid::Uuid::now_v7(),
             incident_id: id,
@@ -487,7 +488,12 @@ impl App {
         };
         let (next, change) = apply(&incident, command, now)?;
         tx.update_incident(&next, incident.version, now).await?;
+        let breach_opened =
+            crate::breach::on_incident_change(&mut tx, &incident, &next, now).await?;
         let mut details = details;
+        if let (true, Some(obj)) = (breach_opened, details.as_object_mut()) {
+            obj.insert("breach_record".into(), json!("opened"));
+        }
         if let Some(obj) = details.as_object_mut() {
             obj.insert("from".into(), json!(change.from.code()));
             obj.insert("to".into(), json!(change.to.code()));
@@ -504,6 +510,7 @@ impl App {
             details: details.to_string(),
         })
         .await?;
+        crate::sla::sync_incident_sla(&mut tx, Some(&incident), &next, now).await?;
         let mut audit_details = details;
         if let (Some(obj), Some(b)) = (audit_details.as_object_mut(), body) {
             obj.insert("text".into(), json!(b));
@@ -679,6 +686,20 @@ impl App {
             _ => {}
         }
         c.finish()?;
+        if matches!(command, Command::Close) {
+            // A breach cannot be closed while the decision to notify the AP is open (domain.md §2).
+            if let Some(i) = self.store.incident(id).await? {
+                // The lifecycle's own refusal (e.g. no evaluation yet) comes first.
+                if p.may(IncidentAction::View, &i)
+                    && apply(&i, Command::Close, self.now()).is_ok()
+                    && self.breach_blocks_close(&i).await?
+                {
+                    return Err(AppError::Lifecycle(
+                        meldpunt_core::lifecycle::LifecycleError::BreachDecisionOpen,
+                    ));
+                }
+            }
+        }
         let details = match &command {
             Command::Resolve { cause, .. } => json!({ "cause": cause.trim() }),
             _ => json!({}),

@@ -24,8 +24,14 @@ pub const PURGE_FINISHED_JOBS: &str = "purge_finished_jobs";
 /// Periodic work as (kind, period). Each period is enqueued once with a unique key derived from
 /// the period's slot, so with several instances every tick still runs exactly once. Features add
 /// their scans here (and a handler arm in `handle`).
-pub const PERIODIC: &[(&str, SignedDuration)] =
-    &[(PURGE_FINISHED_JOBS, SignedDuration::from_hours(1))];
+pub const PERIODIC: &[(&str, SignedDuration)] = &[
+    (PURGE_FINISHED_JOBS, SignedDuration::from_hours(1)),
+    (
+        crate::breach::BREACH_WARNING_SCAN,
+        SignedDuration::from_mins(1),
+    ),
+    (crate::sla::SLA_SCAN, crate::sla::SCAN_PERIOD),
+];
 
 /// How long a claimed job is reserved for its worker.
 pub const LEASE: SignedDuration = SignedDuration::from_mins(5);
@@ -150,6 +156,41 @@ impl App {
                 let n = self.store.purge_finished_jobs(before).await?;
                 tracing::debug!(removed = n, "finished jobs purged");
                 Ok(())
+            }
+            crate::breach::BREACH_WARNING_SCAN => {
+                let n = self.scan_breach_warnings().await?;
+                tracing::debug!(enqueued = n, "breach warnings scanned");
+                Ok(())
+            }
+            crate::breach::BREACH_WARNING => self.send_breach_warning(job, worker, &payload).await,
+            crate::sla::SLA_SCAN => {
+                let n = self.enqueue_sla_checks().await?;
+                tracing::debug!(enqueued = n, "SLA scan");
+                Ok(())
+            }
+            crate::sla::SLA_CHECK => {
+                let id: IncidentId = payload["incident_id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| AppError::Internal("payload without incident_id".into()))?;
+                self.run_sla_check(id).await
+            }
+            crate::sla::SLA_RECOMPUTE => {
+                let board = payload["board_id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| AppError::Internal("payload without board_id".into()))?;
+                self.recompute_board_sla(board).await.map(|_| ())
+            }
+            crate::notify::DELIVER => self.deliver(job, worker).await,
+            crate::oncall::ONCALL_ALERT => {
+                let id: IncidentId = payload["incident_id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| AppError::Internal("payload without incident_id".into()))?;
+                let trigger = payload["trigger"].as_str().unwrap_or_default().to_string();
+                let step = payload["step"].as_i64().unwrap_or(0);
+                self.oncall_step(id, &trigger, step).await
             }
             other => Err(AppError::Internal(format!("unknown job kind '{other}'"))),
         }

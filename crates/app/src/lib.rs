@@ -3,12 +3,18 @@
 
 pub mod accounts;
 mod audit;
+pub mod breach;
 pub mod clock;
 pub mod error;
+pub mod escalation;
 pub mod incidents;
 pub mod jobs;
 pub mod mail;
+pub mod notify;
+pub mod oncall;
 pub mod secrets;
+pub mod sla;
+pub mod webhook;
 
 pub use audit::Actor;
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -8,6 +8,7 @@
 pub mod assessment;
 pub mod deadline;
 pub mod enisa;
+pub mod record;
 pub mod vocab;
 
 pub use assessment::{

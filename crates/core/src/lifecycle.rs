@@ -106,6 +106,9 @@ pub enum LifecycleError {
     /// Containment was already recorded.
     #[error("containment was already recorded")]
     AlreadyContained,
+    /// A breach cannot be closed while the decision to notify the AP is open (domain.md §2).
+    #[error("a breach cannot be closed while the decision to notify the AP is open")]
+    BreachDecisionOpen,
 }
 
 /// What changed, for the timeline and the audit trail.

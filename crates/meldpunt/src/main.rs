@@ -12,6 +12,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod dev;
+
 /// Meldpunt — incident management for Dutch school boards (IBP FO domain 6, AVG art. 33/34).
 #[derive(Parser, Debug)]
 #[command(name = "meldpunt", version, about, long_about = None)]
@@ -61,6 +63,9 @@ enum Command {
     Audit(AuditCmd),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// Development and benchmark tools (`dev seed`: generated data at scale).
+    #[command(subcommand)]
+    Dev(dev::DevCmd),
 }
 
 #[derive(Args, Debug)]
@@ -83,6 +88,9 @@ struct ServeArgs {
     /// Reports accepted per IP address per minute on the public form.
     #[arg(long, env = "MELDPUNT_REPORT_RATE", default_value_t = 10)]
     report_rate: u32,
+    /// Jobs (notifications, SLA checks) this instance runs at the same time.
+    #[arg(long, env = "MELDPUNT_JOB_WORKERS", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=16))]
+    job_workers: u16,
 }
 
 #[derive(Subcommand, Debug)]
@@ -338,6 +346,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 return Ok(std::process::ExitCode::from(2));
             }
         },
+        Command::Dev(cmd) => dev::run(&app, cmd).await?,
         Command::Openapi => unreachable!("handled above"),
     }
     store.close().await;
@@ -367,13 +376,17 @@ async fn serve(app: App, a: ServeArgs) -> Result<()> {
         std::process::id(),
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
-    let runner = {
-        let app = app.clone();
-        tokio::spawn(async move {
-            app.run_jobs(worker, std::time::Duration::from_millis(500), stop_rx)
-                .await
+    // Several runner loops, so slow deliveries (SMTP, webhooks) do not queue behind each other;
+    // each claims its own jobs with a lease.
+    let runners: Vec<_> = (0..a.job_workers)
+        .map(|k| {
+            let (app, stop_rx, worker) = (app.clone(), stop_rx.clone(), format!("{worker}-{k}"));
+            tokio::spawn(async move {
+                app.run_jobs(worker, std::time::Duration::from_millis(500), stop_rx)
+                    .await
+            })
         })
-    };
+        .collect();
     let listener = tokio::net::TcpListener::bind(a.listen)
         .await
         .with_context(|| format!("cannot listen on {}", a.listen))?;
@@ -406,7 +419,9 @@ async fn serve(app: App, a: ServeArgs) -> Result<()> {
     })
     .await?;
     let _ = stop_tx.send(true);
-    let _ = runner.await;
+    for runner in runners {
+        let _ = runner.await;
+    }
     app.store.close().await;
     Ok(())
 }

@@ -34,9 +34,25 @@ impl Backend {
         }
     }
 
-    /// Renders the shared schema text for this backend.
+    /// Renders the shared schema text for this backend. Lines after a `-- @sqlite` or
+    /// `-- @postgres` marker belong to that backend only, until the next marker (`-- @all` returns
+    /// to both); texts without markers are shared whole.
     pub(crate) fn render_schema(self, sql: &str) -> String {
-        sql.replace("{uuid}", self.uuid_type())
+        let mut keep = true;
+        let mut out = String::with_capacity(sql.len());
+        for line in sql.lines() {
+            match line.trim() {
+                "-- @sqlite" => keep = self == Backend::Sqlite,
+                "-- @postgres" => keep = self == Backend::Postgres,
+                "-- @all" => keep = true,
+                _ if keep => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                _ => {}
+            }
+        }
+        out.replace("{uuid}", self.uuid_type())
     }
 
     /// Name for logs.

@@ -1,6 +1,6 @@
 //! Incidents, their numbers and their timeline events.
 
-use crate::{on_conn, time, Result, Store, StoreError, Tx};
+use crate::{on_conn, time, Backend, Result, Store, StoreError, Tx};
 use jiff::Timestamp;
 use meldpunt_core::ids::{BoardId, IncidentId, IncidentNumber, SchoolId, UserId};
 use meldpunt_core::incident::{
@@ -10,7 +10,7 @@ use meldpunt_core::incident::{
 use sqlx::FromRow;
 use uuid::Uuid;
 
-const COLS: &str = "id, board_id, school_id, number_year, number_seq, summary, description, personal_data, ongoing, reporter_name, reporter_email, reporter_phone, status, kind, aspects, category, impact, urgency, priority, priority_override_reason, assignee_id, resolution, cause, evaluation, no_incident_reason, occurred_at, detected_at, reported_at, registered_at, first_response_at, contained_at, resolved_at, evaluated_at, closed_at, exercise, version";
+pub(crate) const COLS: &str = "id, board_id, school_id, number_year, number_seq, summary, description, personal_data, ongoing, reporter_name, reporter_email, reporter_phone, status, kind, aspects, category, impact, urgency, priority, priority_override_reason, assignee_id, resolution, cause, evaluation, no_incident_reason, occurred_at, detected_at, reported_at, registered_at, first_response_at, contained_at, resolved_at, evaluated_at, closed_at, exercise, version";
 
 #[derive(FromRow)]
 struct Row {
@@ -118,7 +118,7 @@ impl TryFrom<Row> for Incident {
 }
 
 /// The lower-cased text free-text search looks in.
-fn search_text(i: &Incident) -> String {
+pub(crate) fn search_text(i: &Incident) -> String {
     format!("{} {}\n{}", i.number, i.summary, i.description).to_lowercase()
 }
 
@@ -340,7 +340,17 @@ pub fn search_terms(text: &str) -> Vec<String> {
     terms
 }
 
-fn build_list(f: &Filter) -> Sql {
+/// How the full-text index pre-filters the register (see `fts::condition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextPlan {
+    /// Start from the index matches (few of them): look them up, then sort.
+    Lookup,
+    /// Many matches: walk the register in sort order and test each row with LIKE alone; a common word fills a page within a few hundred rows, while materialising all its
+    /// index matches (worse: checking a phrase's positions in them) would cost far more.
+    Scan,
+}
+
+fn build_list(f: &Filter, backend: Backend, plan: TextPlan) -> Sql {
     let mut q = Sql {
         text: format!("SELECT {COLS}, priority_rank FROM incidents WHERE "),
         args: Vec::new(),
@@ -419,7 +429,14 @@ fn build_list(f: &Filter) -> Sql {
         conds.push("exercise = FALSE".into());
     }
     if let Some(text) = &f.text {
-        for term in search_terms(text) {
+        let terms = search_terms(text);
+        // The full-text index narrows the candidates; LIKE keeps the exact meaning.
+        if plan == TextPlan::Lookup {
+            if let Some(c) = crate::fts::condition(backend, &terms, |v| q.arg(Value::Text(v))) {
+                conds.push(c);
+            }
+        }
+        for term in terms {
             let p = q.arg(Value::Text(like_pattern(&term)));
             conds.push(format!("search_text LIKE {p} ESCAPE '\\'"));
         }
@@ -471,7 +488,7 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
-fn rank_of(i: &Incident) -> i64 {
+pub(crate) fn rank_of(i: &Incident) -> i64 {
     i.priority().map(|p| i64::from(p.rank())).unwrap_or(0)
 }
 
@@ -709,7 +726,30 @@ impl Store {
 
     /// One page of the register.
     pub async fn list_incidents(&self, f: &Filter) -> Result<Page> {
-        let q = build_list(f);
+        let backend = self.backend();
+        let mut plan = TextPlan::Lookup;
+        if let Some(query) = f
+            .text
+            .as_deref()
+            .and_then(|t| crate::fts::match_text(backend, &search_terms(t)))
+        {
+            // Count the index matches, up to a bound, to choose between driving the query from
+            // them (rare words) and walking the register in order testing LIKE (common ones).
+            // SQLite has no statistics on the index; PostgreSQL's estimates for phrases and
+            // frequent words next to other filters proved poor (docs/performance.md).
+            let sql = crate::fts::count_sql(backend);
+            let n: i64 = on_conn!(read self, |c| {
+                sqlx::query_scalar(sql)
+                    .bind(query)
+                    .bind(crate::fts::LOOKUP_MAX + 1)
+                    .fetch_one(c)
+                    .await?
+            });
+            if n > crate::fts::LOOKUP_MAX {
+                plan = TextPlan::Scan;
+            }
+        }
+        let q = build_list(f, backend, plan);
         let rows: Vec<Row> = on_conn!(read self, |c| {
             bind_values!(sqlx::query_as(&q.text), &q.args)
                 .fetch_all(c)

@@ -6,10 +6,16 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod breach;
 mod dialect;
+mod fts;
 pub mod incidents;
 pub mod jobs;
 mod migrate;
+pub mod oncall;
+pub mod seed;
+pub mod sla;
+pub mod stats;
 pub mod time;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -197,6 +203,11 @@ impl Store {
             Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// The versions of all migrations this build knows, in order.
+    pub fn migration_versions() -> Vec<i64> {
+        migrate::versions()
     }
 
     /// Applies pending migrations; safe when several instances start at once.

@@ -8,8 +8,17 @@ use crate::{Pools, Result, Store};
 use sqlx::Connection;
 
 /// (version, name, sql)
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/0001_initial.sql")),
+    (2, "breach", include_str!("../migrations/0002_breach.sql")),
+    (3, "service_levels", include_str!("../migrations/0003_service_levels.sql")),
+    (4, "search", include_str!("../migrations/0004_search.sql")),
+];
+
+/// The versions of all embedded migrations, in order.
+pub fn versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|(v, _, _)| *v).collect()
+}
 
 /// Arbitrary constant identifying meldpunt's migration lock.
 const LOCK_KEY: i64 = 0x6d656c64_70756e74;

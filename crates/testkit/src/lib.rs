@@ -5,6 +5,9 @@
 //! `scripts/with-postgres`, which starts a throwaway cluster when none runs). Without it the tests
 //! fail loudly; a backend is never skipped silently.
 
+pub mod http;
+pub mod pg;
+
 use jiff::Timestamp;
 use meldpunt_app::{App, AppConfig, FixedClock};
 use meldpunt_store::{Backend, Store, StoreConfig};

@@ -444,6 +444,24 @@ async fn lifecycle_errors_are_422_problems() {
         )
         .await;
         assert_eq!(r.json["status"], "evaluated", "{}", r.text);
+        // A breach closes only once the decision on notifying the AP is recorded.
+        let r = post(
+            &e.router,
+            &format!("{base}/status"),
+            &e.a.im,
+            json!({"action": "close"}),
+        )
+        .await;
+        r.problem(422);
+        assert_eq!(r.json["code"], "breach_decision_open", "{}", r.text);
+        let r = post(
+            &e.router,
+            &format!("{base}/breach/decision"),
+            &e.a.im,
+            json!({"notify": false, "reasoning": "Versleuteling werkte; geen risico"}),
+        )
+        .await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.text);
         let r = post(
             &e.router,
             &format!("{base}/status"),

@@ -727,6 +727,29 @@ async fn security_incident_needs_evaluation_before_close() {
         )
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
+        // A breach closes only once the decision on notifying the AP is recorded.
+        let r = act(&mut im, id, "sluiten", &[]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("besluit over melden bij de AP"),
+            "{}",
+            r.body
+        );
+        let csrf = im.csrf(&format!("/incidenten/{id}/datalek")).await;
+        let r = im
+            .post(
+                &format!("/incidenten/{id}/datalek/besluit"),
+                &[
+                    ("csrf", &csrf),
+                    ("notify", "no"),
+                    (
+                        "reasoning",
+                        "Ontvangers hebben de lijst verwijderd; geen risico.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(
             act(&mut im, id, "sluiten", &[]).await.status,
             StatusCode::SEE_OTHER

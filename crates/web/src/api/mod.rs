@@ -2,16 +2,18 @@
 //! errors as RFC 9457 `application/problem+json`, and an OpenAPI 3.1 document generated from this
 //! code (`openapi_json`, served at `/api/openapi.json`, committed as `docs/openapi.json`).
 
+pub mod breach;
 pub mod dto;
 pub mod extract;
 pub mod incidents;
 pub mod problem;
+pub mod sla;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 use axum::Router;
 use problem::ApiError;
 use std::sync::OnceLock;
@@ -53,6 +55,61 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/incidents/{id}/status",
             post(incidents::change_status).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/breach",
+            get(breach::get_breach)
+                .post(breach::open_breach)
+                .put(breach::put_breach)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/breach/assessment",
+            get(breach::get_assessment).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/breach/risk-answers",
+            put(breach::put_risk_answers).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/breach/awareness",
+            post(breach::set_awareness).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/breach/decision",
+            post(breach::decide).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/breach/ap-notification",
+            post(breach::ap_notification).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/breach/fg-advice",
+            post(breach::fg_advice).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/breach/data-subjects",
+            post(breach::data_subjects).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/sla",
+            get(sla::get_incident_sla).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/escalations",
+            post(sla::escalate_incident).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/incidents/{id}/oncall/acknowledge",
+            post(sla::acknowledge_oncall_alert).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/sla/dashboard",
+            get(sla::get_sla_dashboard).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/oncall",
+            get(sla::get_oncall).fallback(method_not_allowed),
         )
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
@@ -105,6 +162,60 @@ impl Modify for BearerScheme {
     }
 }
 
+/// Documents the errors the shared extractors answer, on every operation that can get them:
+/// 401 with a bearer scheme (`Caller`), 400 with parameters or a body (bad path id, query or
+/// JSON), 413 and 415 with a JSON body (`ApiJson`). What an operation declares itself is kept.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    problem::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body = op.request_body.is_some();
+                let params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let common = [
+                    (secured, "401", "Missing, unknown or revoked token."),
+                    (
+                        body || params,
+                        "400",
+                        "Malformed request: path id, query or JSON.",
+                    ),
+                    (body, "413", "Body larger than 256 KiB."),
+                    (body, "415", "Not JSON."),
+                ];
+                for (applies, code, description) in common {
+                    if applies {
+                        op.responses
+                            .responses
+                            .entry(code.to_string())
+                            .or_insert_with(|| problem(description).into());
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
 #[openapi(
@@ -131,10 +242,29 @@ impl Modify for BearerScheme {
         incidents::assign_incident,
         incidents::add_note,
         incidents::change_status,
+        breach::get_breach,
+        breach::open_breach,
+        breach::put_breach,
+        breach::get_assessment,
+        breach::put_risk_answers,
+        breach::set_awareness,
+        breach::decide,
+        breach::ap_notification,
+        breach::fg_advice,
+        breach::data_subjects,
+        sla::get_incident_sla,
+        sla::escalate_incident,
+        sla::acknowledge_oncall_alert,
+        sla::get_sla_dashboard,
+        sla::get_oncall,
     ),
     components(schemas(problem::Problem, problem::FieldProblem)),
-    modifiers(&BearerScheme),
-    tags((name = "incidents", description = "Reports and incidents: register, triage, handle, close."))
+    modifiers(&BearerScheme, &CommonErrors),
+    tags(
+        (name = "incidents", description = "Reports and incidents: register, triage, handle, close."),
+        (name = "service-levels", description = "Service levels (IBP FO IM.02): SLA clocks, escalation, the on-call rota and the SLA dashboard."),
+        (name = "breaches", description = "Personal-data breaches (AVG art. 33/34): the breach record, its assessment and 72-hour deadline, and the decisions."),
+    )
 )]
 pub struct ApiDoc;
 

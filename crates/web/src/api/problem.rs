@@ -239,6 +239,7 @@ impl From<LifecycleError> for ApiError {
             LifecycleError::EvaluationRequired => "evaluation_required",
             LifecycleError::AlreadyAssigned => "already_assigned",
             LifecycleError::AlreadyContained => "already_contained",
+            LifecycleError::BreachDecisionOpen => "breach_decision_open",
             LifecycleError::MissingText { .. } => "missing_text",
         };
         let mut p = ApiError::new(

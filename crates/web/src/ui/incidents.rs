@@ -39,6 +39,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "reopen",
     "reporter_info",
     "notification",
+    "escalation",
+    "oncall_alert",
+    "oncall_ack",
     "other",
 ];
 
@@ -392,6 +395,10 @@ pub struct DetailPage {
     priorities: Vec<Opt>,
     assignees: Vec<Opt>,
     matrix_priority: String,
+    /// Link to the breach record, for those who may see it.
+    breach_href: Option<String>,
+    /// Service levels, escalation and on-call alerts (`sla_box.html`).
+    sla: super::sla::SlaBox,
 }
 page!(DetailPage);
 
@@ -535,6 +542,17 @@ async fn detail_page(
         }
     } else {
         Vec::new()
+    };
+    let breach_href = match s.app.breach_access(&session.principal, i).await {
+        Ok(a)
+            if a > meldpunt_app::core::breach::record::BreachAccess::None
+                && (i.kind() == Some(Kind::Breach)
+                    || i.personal_data != meldpunt_app::core::incident::PersonalDataAnswer::No) =>
+        {
+            Some(format!("/incidenten/{}/datalek", i.id))
+        }
+        Ok(_) => None,
+        Err(e) => return ctx.fail(e),
     };
     let matrix = match s.app.priority_matrix(i.board_id).await {
         Ok(m) => m,
@@ -753,6 +771,8 @@ async fn detail_page(
             priorities: opts(lang, "priority", Priority::ALL, Priority::code),
             assignees,
             matrix_priority,
+            breach_href,
+            sla: super::sla::sla_box(lang, s, &session.principal, i).await,
         },
     )
 }

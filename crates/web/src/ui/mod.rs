@@ -5,11 +5,13 @@
 
 mod admin;
 mod auth;
+mod breach;
 pub mod i18n;
 mod incidents;
 mod limits;
 mod pages;
 mod report;
+mod sla;
 
 use crate::AppState;
 use askama::Template;
@@ -52,10 +54,28 @@ pub fn router() -> Router<AppState> {
         .route("/incidenten", get(incidents::register))
         .route("/incidenten/{id}", get(incidents::detail))
         .route("/incidenten/{id}/{action}", post(incidents::action))
+        .route("/incidenten/{id}/datalek", get(breach::show))
+        .route(
+            "/incidenten/{id}/datalek/meldpakket",
+            get(breach::pack_page),
+        )
+        .route(
+            "/incidenten/{id}/datalek/meldpakket.pdf",
+            get(breach::pack_pdf),
+        )
+        .route("/incidenten/{id}/datalek/{action}", post(breach::action))
+        .route("/datalekken", get(breach::register))
+        .route("/datalekken/export.csv", get(breach::export_csv))
+        .route("/datalekken/export.xlsx", get(breach::export_xlsx))
+        .route(
+            "/datalekken/instellingen",
+            get(breach::settings).post(breach::save_settings),
+        )
         .route("/beheer", get(admin::page))
         .route("/beheer/bestuur", post(admin::update_board))
         .route("/beheer/scholen", post(admin::add_school))
         .route("/beheer/gebruikers", post(admin::add_user))
+        .merge(sla::router())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(Extension(limiters))
@@ -149,6 +169,12 @@ pub struct Layout {
     pub nav_register: bool,
     /// Show the administration link.
     pub nav_admin: bool,
+    /// Show the breach register link.
+    pub nav_breaches: bool,
+    /// Show the service-level link (dashboard or SLA settings).
+    pub nav_sla: bool,
+    /// Show the on-call rota link.
+    pub nav_oncall: bool,
     /// The session's CSRF token ("" when not logged in).
     pub csrf: String,
     /// This page in the other language.
@@ -205,6 +231,25 @@ impl Ctx {
 
     /// The frame of a page with an already translated title.
     pub fn layout_titled(&self, title: String, active: &'static str) -> Layout {
+        let nav_breaches = self.session.as_ref().is_some_and(|s| {
+            s.principal.grants.iter().any(|g| {
+                use meldpunt_app::core::auth::Role;
+                matches!(
+                    g.role,
+                    Role::IncidentManager | Role::IbpOfficer | Role::Dpo | Role::BoardMember
+                )
+            })
+        });
+        let (nav_sla, nav_oncall) = self.session.as_ref().map_or((false, false), |s| {
+            let p = &s.principal;
+            (
+                !meldpunt_app::sla::dashboard_boards(p).is_empty()
+                    || p.boards()
+                        .iter()
+                        .any(|b| meldpunt_app::sla::may_configure(p, *b)),
+                !meldpunt_app::oncall::rota_boards(p).is_empty(),
+            )
+        });
         let (user_name, nav_register, nav_admin, csrf) = match &self.session {
             Some(s) => {
                 let p = &s.principal;
@@ -228,6 +273,9 @@ impl Ctx {
             user_name,
             nav_register,
             nav_admin,
+            nav_breaches,
+            nav_sla,
+            nav_oncall,
             csrf,
             switch_href: self.switch_href(),
             active,
@@ -526,6 +574,7 @@ pub fn lifecycle_message(lang: Lang, e: &LifecycleError) -> String {
         LifecycleError::MissingText { .. } => tr(lang, "lifecycle-missing-text"),
         LifecycleError::AlreadyAssigned => tr(lang, "lifecycle-already-assigned"),
         LifecycleError::AlreadyContained => tr(lang, "lifecycle-already-contained"),
+        LifecycleError::BreachDecisionOpen => tr(lang, "lifecycle-breach-decision-open"),
     }
 }
 
