@@ -125,7 +125,10 @@ fn base_message(app: &App, i: &Incident, event: &str, title: String) -> Message 
         title,
         lines: Vec::new(),
         facts,
-        link: Some(format!("{}/incidenten/{}", app.config.public_base_url, i.id)),
+        link: Some(format!(
+            "{}/incidenten/{}",
+            app.config.public_base_url, i.id
+        )),
         ack_link: None,
         exercise: i.exercise,
     }
@@ -265,9 +268,17 @@ impl App {
                 (
                     "hierarchical",
                     vec![role],
-                    format!("Escalatie: {} verlopen bij {} {}", clock.to_lowercase(), i.number, i.summary),
+                    format!(
+                        "Escalatie: {} verlopen bij {} {}",
+                        clock.to_lowercase(),
+                        i.number,
+                        i.summary
+                    ),
                     if t.percent == 100 {
-                        format!("{clock} verlopen ({target}): hiërarchisch geëscaleerd naar {}.", role_name(role))
+                        format!(
+                            "{clock} verlopen ({target}): hiërarchisch geëscaleerd naar {}.",
+                            role_name(role)
+                        )
                     } else {
                         format!(
                             "{clock} {} % van {target}: hiërarchisch geëscaleerd naar {}.",
@@ -337,7 +348,11 @@ impl App {
             let mut m = base_message(
                 self,
                 i,
-                if t.level == 1 { "sla.at_risk" } else { "sla.breached" },
+                if t.level == 1 {
+                    "sla.at_risk"
+                } else {
+                    "sla.breached"
+                },
                 title,
             );
             m.lines.push(reason.clone());
@@ -346,7 +361,8 @@ impl App {
             if let Some(d) = t.reading.due_at {
                 m.facts.push(("Uiterlijk".into(), local(d)));
             }
-            m.facts.push(("Geëscaleerd naar".into(), to_labels.join(", ")));
+            m.facts
+                .push(("Geëscaleerd naar".into(), to_labels.join(", ")));
             send_to(tx, &people, &chans, &m, &key, now).await?;
             if people.is_empty() && chans.is_empty() {
                 // Nobody to tell: visible as a warning to administrators.
@@ -438,7 +454,10 @@ impl App {
             actor_label: p.name.clone(),
             event_type: "escalation".into(),
             public: false,
-            body: Some(format!("Functioneel geëscaleerd naar {}: {reason}", person.name)),
+            body: Some(format!(
+                "Functioneel geëscaleerd naar {}: {reason}",
+                person.name
+            )),
             details: details.to_string(),
         })
         .await?;
@@ -450,7 +469,10 @@ impl App {
                 "escalation.functional",
                 format!("Melding {} is naar jou geëscaleerd", next.number),
             );
-            m.lines.push(format!("{} heeft deze melding functioneel naar je geëscaleerd.", p.name));
+            m.lines.push(format!(
+                "{} heeft deze melding functioneel naar je geëscaleerd.",
+                p.name
+            ));
             m.lines.push(format!("Reden: {reason}"));
             send_to(
                 &mut tx,
@@ -534,7 +556,10 @@ impl App {
             actor_label: p.name.clone(),
             event_type: "escalation".into(),
             public: false,
-            body: Some(format!("Functioneel geëscaleerd naar leverancier {}: {reason}", s.name)),
+            body: Some(format!(
+                "Functioneel geëscaleerd naar leverancier {}: {reason}",
+                s.name
+            )),
             details: details.to_string(),
         })
         .await?;
@@ -545,7 +570,10 @@ impl App {
                 event: "escalation.functional".into(),
                 title: format!("Verzoek om ondersteuning bij melding {}", incident.number),
                 lines: vec![
-                    format!("{} vraagt uw ondersteuning bij melding {}.", p.name, incident.number),
+                    format!(
+                        "{} vraagt uw ondersteuning bij melding {}.",
+                        p.name, incident.number
+                    ),
                     format!("Toelichting: {reason}"),
                 ],
                 facts: vec![("Melding".into(), incident.number.to_string())],
@@ -587,14 +615,16 @@ impl App {
         let mut c = Collector::default();
         let reason = c.required_text("reason", reason, limits::NOTE);
         c.finish()?;
-        if !matches!(role, Role::IncidentManager | Role::IbpOfficer | Role::BoardMember) {
+        if !matches!(
+            role,
+            Role::IncidentManager | Role::IbpOfficer | Role::BoardMember
+        ) {
             return Err(one_error("role", "error-invalid-choice"));
         }
         let current = self.store.incident(id).await?.ok_or(AppError::NotFound)?;
         if !(p.may(IncidentAction::Work, &current) || p.may(IncidentAction::Assign, &current)) {
             return Err(
-                if p.may(IncidentAction::View, &current) || p.boards().contains(&current.board_id)
-                {
+                if p.may(IncidentAction::View, &current) || p.boards().contains(&current.board_id) {
                     AppError::Forbidden
                 } else {
                     AppError::NotFound
@@ -653,9 +683,18 @@ impl App {
             self,
             &current,
             "escalation.hierarchical",
-            format!("Escalatie naar {}: {} {}", role_name(role), current.number, current.summary),
+            format!(
+                "Escalatie naar {}: {} {}",
+                role_name(role),
+                current.number,
+                current.summary
+            ),
         );
-        m.lines.push(format!("{} escaleert deze melding naar {}.", p.name, role_name(role)));
+        m.lines.push(format!(
+            "{} escaleert deze melding naar {}.",
+            p.name,
+            role_name(role)
+        ));
         m.lines.push(format!("Reden: {reason}"));
         send_to(
             &mut tx,
@@ -791,6 +830,10 @@ impl App {
         if !crate::webhook::FORMATS.contains(&format) {
             c.add("format", "error-invalid-choice");
         }
+        // The receiver verifies the signature, so it must know the secret: ask for it.
+        if format == "generic" && secret.as_deref().is_none_or(|s| s.chars().count() < 16) {
+            c.add("secret", "error-sla-secret");
+        }
         c.finish()?;
         let settings = self.sla_settings(board).await?;
         match crate::webhook::check_url(&url, &settings.webhook_hosts) {
@@ -884,6 +927,9 @@ mod tests {
         assert_eq!(human_duration(SignedDuration::from_mins(60)), "1 u");
         assert_eq!(human_duration(SignedDuration::from_mins(570)), "9 u 30 min");
         assert_eq!(human_duration(SignedDuration::from_mins(-45)), "-45 min");
-        assert_eq!(human_duration(SignedDuration::from_hours(75)), "3 dagen 3 u");
+        assert_eq!(
+            human_duration(SignedDuration::from_hours(75)),
+            "3 dagen 3 u"
+        );
     }
 }

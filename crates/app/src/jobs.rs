@@ -31,6 +31,7 @@ pub const PERIODIC: &[(&str, SignedDuration)] = &[
         SignedDuration::from_mins(1),
     ),
     (crate::sla::SLA_SCAN, crate::sla::SCAN_PERIOD),
+    (crate::sla::SLA_BACKFILL, SignedDuration::from_hours(1)),
 ];
 
 /// How long a claimed job is reserved for its worker.
@@ -166,6 +167,11 @@ impl App {
             crate::sla::SLA_SCAN => {
                 let n = self.enqueue_sla_checks().await?;
                 tracing::debug!(enqueued = n, "SLA scan");
+                Ok(())
+            }
+            crate::sla::SLA_BACKFILL => {
+                let n = self.backfill_sla().await?;
+                tracing::debug!(backfilled = n, "SLA rows backfilled");
                 Ok(())
             }
             crate::sla::SLA_CHECK => {

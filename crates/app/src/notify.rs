@@ -96,7 +96,9 @@ impl Message {
         if let Some(l) = &self.link {
             t.push_str(&format!("\nOpen de melding: {l}\n"));
         }
-        t.push_str("\nDit bericht bevat bewust geen inhoud van de melding; log in om die te lezen.\n");
+        t.push_str(
+            "\nDit bericht bevat bewust geen inhoud van de melding; log in om die te lezen.\n",
+        );
         t
     }
 
@@ -124,7 +126,10 @@ impl Message {
         let mut h = String::from(
             "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"></head><body style=\"font-family:Arial,sans-serif;font-size:16px;line-height:1.5;color:#0b0c0c\">",
         );
-        h.push_str(&format!("<h1 style=\"font-size:20px\">{}</h1>", escape(&self.full_title())));
+        h.push_str(&format!(
+            "<h1 style=\"font-size:20px\">{}</h1>",
+            escape(&self.full_title())
+        ));
         for l in &self.lines {
             h.push_str(&format!("<p>{}</p>", escape(l)));
         }
@@ -146,7 +151,10 @@ impl Message {
             ));
         }
         if let Some(l) = &self.link {
-            h.push_str(&format!("<p><a href=\"{}\">Open de melding in meldpunt</a></p>", escape(l)));
+            h.push_str(&format!(
+                "<p><a href=\"{}\">Open de melding in meldpunt</a></p>",
+                escape(l)
+            ));
         }
         h.push_str("<p style=\"color:#505a5f;font-size:14px\">Dit bericht bevat bewust geen inhoud van de melding; log in om die te lezen.</p></body></html>");
         h
@@ -214,7 +222,10 @@ impl App {
         } else {
             Vec::new()
         };
-        if before.iter().any(|n| n.status == "sent" || n.status == "not_sent") {
+        if before
+            .iter()
+            .any(|n| n.status == "sent" || n.status == "not_sent")
+        {
             let mut tx = self.store.begin().await?;
             tx.complete_job(job.id, worker, self.now()).await?;
             tx.commit().await?;
@@ -235,7 +246,9 @@ impl App {
                                 html: Some(m.html()),
                             };
                             match Mailer::from_url(url, &self.config.mail_from) {
-                                Ok(mailer) => mailer.send(&mail).await.map_err(|e| (true, e.to_string())),
+                                Ok(mailer) => {
+                                    mailer.send(&mail).await.map_err(|e| (true, e.to_string()))
+                                }
                                 Err(e) => Err((true, e.to_string())),
                             }
                         }
@@ -245,7 +258,11 @@ impl App {
                 Target::Webhook { channel } => {
                     let ch = self.store.webhook(*channel).await?;
                     match ch {
-                        None => ("webhook".into(), channel.to_string(), Err((false, "the channel no longer exists".into()))),
+                        None => (
+                            "webhook".into(),
+                            channel.to_string(),
+                            Err((false, "the channel no longer exists".into())),
+                        ),
                         Some(ch) if !ch.active => (
                             format!("webhook:{}", ch.format),
                             ch.name.clone(),
@@ -266,8 +283,10 @@ impl App {
                             let outcome = match r {
                                 Ok(s) => Ok(s),
                                 // Not on the allow-list or a bad URL: retrying does not help.
-                                Err(e @ (crate::webhook::WebhookError::HostNotAllowed(_)
-                                | crate::webhook::WebhookError::Url(_))) => Err((false, e.to_string())),
+                                Err(
+                                    e @ (crate::webhook::WebhookError::HostNotAllowed(_)
+                                    | crate::webhook::WebhookError::Url(_)),
+                                ) => Err((false, e.to_string())),
                                 Err(e) => Err((true, e.to_string())),
                             };
                             (format!("webhook:{}", ch.format), ch.name.clone(), outcome)
@@ -282,7 +301,10 @@ impl App {
             Err((true, reason)) => {
                 let last = job.attempts >= job.max_attempts;
                 let detail = if last {
-                    format!("poging {} van {}, opgegeven: {reason}", job.attempts, job.max_attempts)
+                    format!(
+                        "poging {} van {}, opgegeven: {reason}",
+                        job.attempts, job.max_attempts
+                    )
                 } else {
                     format!(
                         "poging {} van {}, wordt opnieuw geprobeerd: {reason}",

@@ -53,7 +53,8 @@ fn handover_at(s: &OncallSettings, d: Date) -> Timestamp {
 
 fn align(d: Date, s: &OncallSettings) -> Date {
     let back = (i64::from(d.weekday().to_monday_zero_offset())
-        - i64::from(s.handover_weekday.clamp(1, 7)) + 1)
+        - i64::from(s.handover_weekday.clamp(1, 7))
+        + 1)
     .rem_euclid(7);
     d.checked_sub(jiff::Span::new().days(back)).unwrap_or(d)
 }
@@ -154,7 +155,9 @@ pub fn schedule(
         let (a, b) = (w[0], w[1]);
         if let Some((user, reason)) = on_call_at(s, members, overrides, a) {
             match out.last_mut() {
-                Some(last) if last.user == user && last.end == a && last.override_reason == reason => {
+                Some(last)
+                    if last.user == user && last.end == a && last.override_reason == reason =>
+                {
                     last.end = b;
                 }
                 _ => out.push(Shift {
@@ -436,8 +439,7 @@ impl App {
         // Week 0 is the week running now, so the list reads "this week, next week, …".
         let (_, start, _) = rota_week(&settings.oncall, now);
         settings.oncall.anchor = amsterdam().to_datetime(start).date();
-        tx.put_sla_settings(board, &settings.to_row()?, now)
-            .await?;
+        tx.put_sla_settings(board, &settings.to_row()?, now).await?;
         tx.set_oncall_members(board, &members).await?;
         tx.append_audit(record(
             now,
@@ -666,7 +668,10 @@ impl App {
             .oncall_overrides_in_tx(i.board_id, now - SignedDuration::from_hours(24 * 400))
             .await?;
         let people = chain(&settings.oncall, &members, &overrides, now);
-        let target = usize::try_from(step).ok().and_then(|s| people.get(s)).copied();
+        let target = usize::try_from(step)
+            .ok()
+            .and_then(|s| people.get(s))
+            .copied();
         let token = new_token();
         let ack_due = now + SignedDuration::from_mins(i64::from(settings.oncall.ack_minutes));
         let alert = Alert {
@@ -740,8 +745,15 @@ impl App {
                     .filter(|c| c.on_oncall)
                     .map(|c| c.id)
                     .collect();
-                send_to(&mut tx, &[(u, user.name.clone(), user.email.clone())], &chans, &m, &key, now)
-                    .await?;
+                send_to(
+                    &mut tx,
+                    &[(u, user.name.clone(), user.email.clone())],
+                    &chans,
+                    &m,
+                    &key,
+                    now,
+                )
+                .await?;
                 // Check for the acknowledgement when the window closes.
                 tx.enqueue(
                     &NewJob {
@@ -757,13 +769,18 @@ impl App {
                 .await?;
                 (
                     "oncall_alert",
-                    format!("{reason} Gealarmeerd: {}; bevestigen vóór {}.", user.name, local(ack_due)),
+                    format!(
+                        "{reason} Gealarmeerd: {}; bevestigen vóór {}.",
+                        user.name,
+                        local(ack_due)
+                    ),
                     "incident.oncall_alert",
                 )
             }
             None => {
                 // Nobody (left) on the rota: the incident managers and the crisis channel hear.
-                let ims = people_with_role(self, i.board_id, i.school_id, Role::IncidentManager).await?;
+                let ims =
+                    people_with_role(self, i.board_id, i.school_id, Role::IncidentManager).await?;
                 let text = if members.is_empty() && step == 0 {
                     format!("Niemand ingeroosterd voor de bereikbaarheidsdienst bij {why}.")
                 } else {
@@ -776,7 +793,10 @@ impl App {
                     title: format!("Niet opgepakt: {} {}", i.number, i.summary),
                     lines: vec![text.clone()],
                     facts: vec![("Melding".into(), i.number.to_string())],
-                    link: Some(format!("{}/incidenten/{}", self.config.public_base_url, i.id)),
+                    link: Some(format!(
+                        "{}/incidenten/{}",
+                        self.config.public_base_url, i.id
+                    )),
                     ack_link: Some(format!(
                         "{}/bereikbaarheid/bevestigen/{token}",
                         self.config.public_base_url
@@ -789,7 +809,11 @@ impl App {
                     .map(|c| c.id)
                     .collect();
                 send_to(&mut tx, &ims, &chans, &m, &key, now).await?;
-                ("oncall_alert", format!("{text} Incidentmanagers en crisiskanaal geïnformeerd."), "incident.oncall_exhausted")
+                (
+                    "oncall_alert",
+                    format!("{text} Incidentmanagers en crisiskanaal geïnformeerd."),
+                    "incident.oncall_exhausted",
+                )
             }
         };
         tx.insert_event(&Event {
@@ -862,7 +886,9 @@ impl App {
             actor_label: label.clone(),
             event_type: "oncall_ack".into(),
             public: false,
-            body: Some(format!("Alarm bevestigd door {label} (via de link in het bericht).")),
+            body: Some(format!(
+                "Alarm bevestigd door {label} (via de link in het bericht)."
+            )),
             details: json!({ "trigger": a.trigger, "step": a.step, "via": "link" }).to_string(),
         })
         .await?;
@@ -974,14 +1000,32 @@ mod tests {
         let s = settings();
         let m = users(3);
         // Week of 5 Oct: member 0; Monday 12 Oct 08:59 still member 0, 09:00 member 1.
-        assert_eq!(on_call_at(&s, &m, &[], ams(2026, 10, 7, 12, 0)).unwrap().0, m[0]);
-        assert_eq!(on_call_at(&s, &m, &[], ams(2026, 10, 12, 8, 59)).unwrap().0, m[0]);
-        assert_eq!(on_call_at(&s, &m, &[], ams(2026, 10, 12, 9, 0)).unwrap().0, m[1]);
+        assert_eq!(
+            on_call_at(&s, &m, &[], ams(2026, 10, 7, 12, 0)).unwrap().0,
+            m[0]
+        );
+        assert_eq!(
+            on_call_at(&s, &m, &[], ams(2026, 10, 12, 8, 59)).unwrap().0,
+            m[0]
+        );
+        assert_eq!(
+            on_call_at(&s, &m, &[], ams(2026, 10, 12, 9, 0)).unwrap().0,
+            m[1]
+        );
         // Saturday 17 Oct 02:00: member 1; three weeks on it wraps around.
-        assert_eq!(on_call_at(&s, &m, &[], ams(2026, 10, 17, 2, 0)).unwrap().0, m[1]);
-        assert_eq!(on_call_at(&s, &m, &[], ams(2026, 10, 26, 10, 0)).unwrap().0, m[0]);
+        assert_eq!(
+            on_call_at(&s, &m, &[], ams(2026, 10, 17, 2, 0)).unwrap().0,
+            m[1]
+        );
+        assert_eq!(
+            on_call_at(&s, &m, &[], ams(2026, 10, 26, 10, 0)).unwrap().0,
+            m[0]
+        );
         // Before the anchor it runs backwards.
-        assert_eq!(on_call_at(&s, &m, &[], ams(2026, 10, 1, 10, 0)).unwrap().0, m[2]);
+        assert_eq!(
+            on_call_at(&s, &m, &[], ams(2026, 10, 1, 10, 0)).unwrap().0,
+            m[2]
+        );
         // Over the DST change the handover stays at 09:00 local.
         let (_, start, end) = rota_week(&s, ams(2026, 10, 21, 12, 0));
         assert_eq!(start, ams(2026, 10, 19, 9, 0));
@@ -1007,7 +1051,10 @@ mod tests {
             on_call_at(&s, &m, std::slice::from_ref(&o), t),
             Some((m[2], Some("ruil".into())))
         );
-        assert_eq!(chain(&s, &m, std::slice::from_ref(&o), t), vec![m[2], m[1], m[0]]);
+        assert_eq!(
+            chain(&s, &m, std::slice::from_ref(&o), t),
+            vec![m[2], m[1], m[0]]
+        );
         assert_eq!(chain(&s, &m, &[], t), vec![m[1], m[2], m[0]]);
         assert!(chain(&s, &[], &[], t).is_empty());
         let sched = schedule(
@@ -1028,8 +1075,19 @@ mod tests {
     fn ical_is_crlf_folded_and_escaped() {
         let s = settings();
         let m = users(1);
-        let sched = schedule(&s, &m, &[], ams(2026, 10, 12, 9, 0), ams(2026, 10, 19, 9, 0));
-        let doc = ical("Stichting, Noord; Oost", &sched, ams(2026, 10, 1, 0, 0), "https://m.nl");
+        let sched = schedule(
+            &s,
+            &m,
+            &[],
+            ams(2026, 10, 12, 9, 0),
+            ams(2026, 10, 19, 9, 0),
+        );
+        let doc = ical(
+            "Stichting, Noord; Oost",
+            &sched,
+            ams(2026, 10, 1, 0, 0),
+            "https://m.nl",
+        );
         assert!(doc.starts_with("BEGIN:VCALENDAR\r\n"));
         assert!(doc.ends_with("END:VCALENDAR\r\n"));
         assert!(doc.contains("DTSTART:20261012T070000Z\r\n"));

@@ -31,6 +31,9 @@ pub const SLA_SCAN: &str = "sla_scan";
 /// Job kind: check one incident whose next threshold passed (enqueued by the scan, so the work
 /// spreads over every instance's job runner).
 pub const SLA_CHECK: &str = "sla_check";
+/// Job kind: give open incidents from before this feature their SLA row (hourly; at once after
+/// an upgrade, because the first tick of a process runs immediately).
+pub const SLA_BACKFILL: &str = "sla_backfill";
 /// Job kind: recompute the clocks of a board's open incidents after a settings change.
 pub const SLA_RECOMPUTE: &str = "sla_recompute";
 /// How often the scan runs.
@@ -250,11 +253,7 @@ impl SlaSettings {
         let closures: Vec<DateRange> = if self.holidays_seeded {
             holidays
                 .iter()
-                .filter(|h| {
-                    h.region
-                        .as_deref()
-                        .is_none_or(|r| r == self.region.code())
-                })
+                .filter(|h| h.region.as_deref().is_none_or(|r| r == self.region.code()))
                 .filter_map(|h| {
                     let first: Date = h.first_day.parse().ok()?;
                     let last: Date = h.last_day.parse().ok()?;
@@ -347,11 +346,16 @@ pub fn parse_holiday_csv(text: &str) -> Result<Vec<NewHoliday>, Vec<(usize, &'st
             continue;
         }
         let sep = if line.contains(';') { ';' } else { ',' };
-        let cols: Vec<&str> = line.split(sep).map(|c| c.trim().trim_matches('"')).collect();
-        if n == 0 && cols.first().is_some_and(|c| {
-            let c = c.to_lowercase();
-            c == "regio" || c == "region"
-        }) {
+        let cols: Vec<&str> = line
+            .split(sep)
+            .map(|c| c.trim().trim_matches('"'))
+            .collect();
+        if n == 0
+            && cols.first().is_some_and(|c| {
+                let c = c.to_lowercase();
+                c == "regio" || c == "region"
+            })
+        {
             continue;
         }
         if cols.len() < 4 {
@@ -487,7 +491,9 @@ pub fn evaluate_incident(
 fn clock_row(r: &SlaReading, level: i64) -> ClockRow {
     ClockRow {
         state: r.state.code(),
-        target_us: r.target.map(|t| t.as_micros().try_into().unwrap_or(i64::MAX)),
+        target_us: r
+            .target
+            .map(|t| t.as_micros().try_into().unwrap_or(i64::MAX)),
         elapsed_us: r.elapsed.as_micros().try_into().unwrap_or(i64::MAX),
         at_risk_at: r.at_risk_at,
         due_at: r.due_at,
@@ -756,10 +762,7 @@ impl App {
                     &NewJob {
                         kind: SLA_CHECK.into(),
                         payload: json!({ "incident_id": id.to_string() }).to_string(),
-                        unique_key: Some(format!(
-                            "{SLA_CHECK}:{id}:{}",
-                            at.as_microsecond()
-                        )),
+                        unique_key: Some(format!("{SLA_CHECK}:{id}:{}", at.as_microsecond())),
                         run_at: now,
                         max_attempts: 10,
                     },
@@ -779,9 +782,9 @@ impl App {
             return Ok(());
         }
         match self.store.incident_sla(id).await? {
-            Some(r) if r.next_check_at.is_some_and(|t| t <= self.now()) => Err(
-                AppError::Internal("the incident's SLA row was busy; retrying".into()),
-            ),
+            Some(r) if r.next_check_at.is_some_and(|t| t <= self.now()) => Err(AppError::Internal(
+                "the incident's SLA row was busy; retrying".into(),
+            )),
             _ => Ok(()),
         }
     }
@@ -821,7 +824,10 @@ impl App {
                 }
                 let reached = level_reached(reading, &thresholds);
                 // Each threshold passed since the last check is an escalation of its own.
-                for (l, pct) in thresholds.iter().filter(|(l, _)| *l > *level && *l <= reached) {
+                for (l, pct) in thresholds
+                    .iter()
+                    .filter(|(l, _)| *l > *level && *l <= reached)
+                {
                     escalations.push(crate::escalation::Threshold {
                         clock: which,
                         level: *l,
@@ -858,6 +864,21 @@ impl App {
             n += 1;
         }
         Ok(n)
+    }
+
+    /// Gives open incidents without an SLA row one (job `sla_backfill`); returns how many.
+    pub async fn backfill_sla(&self) -> AppResult<usize> {
+        let mut n = 0;
+        loop {
+            let ids = self.store.incidents_without_sla(500).await?;
+            if ids.is_empty() {
+                return Ok(n);
+            }
+            for id in ids {
+                self.ensure_incident_sla(id).await?;
+                n += 1;
+            }
+        }
     }
 
     /// Recomputes one incident's SLA row (for incidents created before this feature existed).
@@ -1024,7 +1045,11 @@ impl App {
             }
         }
         let now = self.now();
-        let source = if replace_school_years { "import" } else { "manual" };
+        let source = if replace_school_years {
+            "import"
+        } else {
+            "manual"
+        };
         let mut tx = self.store.begin().await?;
         if tx.board(board).await?.is_none() {
             return Err(AppError::NotFound);
@@ -1367,20 +1392,18 @@ fn period_starts(g: Granularity, now: Timestamp) -> Vec<(String, Timestamp, Time
         Granularity::Month => {
             let first = today.first_of_month();
             for k in (0..6).rev() {
-                let s = first.checked_sub(jiff::Span::new().months(k)).unwrap_or(first);
+                let s = first
+                    .checked_sub(jiff::Span::new().months(k))
+                    .unwrap_or(first);
                 let e = s.checked_add(jiff::Span::new().months(1)).unwrap_or(s);
-                out.push((
-                    format!("{:04}-{:02}", s.year(), s.month()),
-                    at(s),
-                    at(e),
-                ));
+                out.push((format!("{:04}-{:02}", s.year(), s.month()), at(s), at(e)));
             }
         }
         Granularity::Week => {
             let monday = today
-                .checked_sub(jiff::Span::new().days(i64::from(
-                    today.weekday().to_monday_zero_offset(),
-                )))
+                .checked_sub(
+                    jiff::Span::new().days(i64::from(today.weekday().to_monday_zero_offset())),
+                )
                 .unwrap_or(today);
             for k in (0..8).rev() {
                 let s = monday
@@ -1388,11 +1411,7 @@ fn period_starts(g: Granularity, now: Timestamp) -> Vec<(String, Timestamp, Time
                     .unwrap_or(monday);
                 let e = s.checked_add(jiff::Span::new().weeks(1)).unwrap_or(s);
                 let w = s.iso_week_date();
-                out.push((
-                    format!("{:04}-W{:02}", w.year(), w.week()),
-                    at(s),
-                    at(e),
-                ));
+                out.push((format!("{:04}-W{:02}", w.year(), w.week()), at(s), at(e)));
             }
         }
     }
@@ -1444,11 +1463,13 @@ impl App {
             let s = overall_state(r, now);
             totals.add(s, r.paused);
             by_school.entry(r.school_id).or_default().add(s, r.paused);
-            by_handler.entry(r.assignee_id).or_default().add(s, r.paused);
+            by_handler
+                .entry(r.assignee_id)
+                .or_default()
+                .add(s, r.paused);
             for (which, c) in [("response", &r.response), ("resolution", &r.resolution)] {
                 let st = state_now(c, r.paused, now);
-                if matches!(st, SlaState::AtRisk | SlaState::Breached) && c.stopped_at.is_none()
-                {
+                if matches!(st, SlaState::AtRisk | SlaState::Breached) && c.stopped_at.is_none() {
                     risky.push((r, which, c, st));
                 }
             }
@@ -1617,13 +1638,12 @@ pub fn week_from_hours(days: [Option<(Time, Time)>; 7]) -> Result<WeekSchedule, 
     let mut out = [None; 7];
     for (i, d) in days.iter().enumerate() {
         if let Some((s, e)) = d {
-            out[i] = Some(
-                WorkingHours::new(*s, *e)
-                    .map_err(|_| ValidationErrors(vec![FieldError {
-                        field: "week",
-                        code: "error-sla-hours",
-                    }]))?,
-            );
+            out[i] = Some(WorkingHours::new(*s, *e).map_err(|_| {
+                ValidationErrors(vec![FieldError {
+                    field: "week",
+                    code: "error-sla-hours",
+                }])
+            })?);
         }
     }
     WeekSchedule::new(out).map_err(|_| {
@@ -1688,8 +1708,9 @@ mod tests {
         assert_eq!(v[1].first, Date::constant(2027, 2, 20));
         assert_eq!(v[2].region, None);
         assert_eq!(v[2].kind, "closure");
-        let bad = parse_holiday_csv("midden;voorjaar;x;y\nzuid;meivakantie;2027-05-02;2027-04-24\n")
-            .unwrap_err();
+        let bad =
+            parse_holiday_csv("midden;voorjaar;x;y\nzuid;meivakantie;2027-05-02;2027-04-24\n")
+                .unwrap_err();
         assert_eq!(bad, vec![(1, "error-csv-kind"), (2, "error-csv-dates")]);
     }
 

@@ -50,7 +50,9 @@ pub fn check_url(url: &str, allowed: &[String]) -> Result<url::Url, WebhookError
         return Err(WebhookError::Url("only http and https are allowed".into()));
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err(WebhookError::Url("credentials in the URL are not allowed".into()));
+        return Err(WebhookError::Url(
+            "credentials in the URL are not allowed".into(),
+        ));
     }
     let host = u
         .host_str()
@@ -245,10 +247,34 @@ mod tests {
     fn signature_round_trips_and_rejects_tampering() {
         let sig = signature("geheim", 1_800_000_000, b"{\"a\":1}");
         let header = format!("t=1800000000,v1={sig}");
-        assert!(verify_signature("geheim", &header, b"{\"a\":1}", 1_800_000_010, 300));
-        assert!(!verify_signature("geheim", &header, b"{\"a\":2}", 1_800_000_010, 300));
-        assert!(!verify_signature("anders", &header, b"{\"a\":1}", 1_800_000_010, 300));
-        assert!(!verify_signature("geheim", &header, b"{\"a\":1}", 1_800_001_000, 300));
+        assert!(verify_signature(
+            "geheim",
+            &header,
+            b"{\"a\":1}",
+            1_800_000_010,
+            300
+        ));
+        assert!(!verify_signature(
+            "geheim",
+            &header,
+            b"{\"a\":2}",
+            1_800_000_010,
+            300
+        ));
+        assert!(!verify_signature(
+            "anders",
+            &header,
+            b"{\"a\":1}",
+            1_800_000_010,
+            300
+        ));
+        assert!(!verify_signature(
+            "geheim",
+            &header,
+            b"{\"a\":1}",
+            1_800_001_000,
+            300
+        ));
         // Known vector: HMAC-SHA256("key", "1.x").
         assert_eq!(signature("key", 1, b"x").len(), 64);
     }

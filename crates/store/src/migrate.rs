@@ -11,7 +11,11 @@ use sqlx::Connection;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/0001_initial.sql")),
     (2, "breach", include_str!("../migrations/0002_breach.sql")),
-    (3, "service_levels", include_str!("../migrations/0003_service_levels.sql")),
+    (
+        3,
+        "service_levels",
+        include_str!("../migrations/0003_service_levels.sql"),
+    ),
     (4, "search", include_str!("../migrations/0004_search.sql")),
 ];
 

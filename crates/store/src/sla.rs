@@ -329,6 +329,9 @@ impl From<WebhookDb> for WebhookChannel {
 const WEBHOOK_COLS: &str =
     "id, board_id, name, format, url, secret, on_escalation, on_oncall, crisis, active";
 
+/// One delivery-log line as (incident, channel, recipient, status, job).
+pub type DeliveryLine = (Option<IncidentId>, String, String, String, Option<Uuid>);
+
 /// A row of the in-time statistics: when a clock stopped and whether it was in time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoppedClock {
@@ -348,7 +351,11 @@ impl Tx {
     ) -> Result<Option<SlaSettingsRow>> {
         let sql = format!(
             "SELECT {SETTINGS_COLS} FROM sla_settings WHERE board_id = $1{}",
-            if lock { self.backend().for_update() } else { "" }
+            if lock {
+                self.backend().for_update()
+            } else {
+                ""
+            }
         );
         Ok(on_conn!(tx self, |c| {
             sqlx::query_as(&sql).bind(board.0).fetch_optional(c).await?
@@ -556,7 +563,12 @@ impl Tx {
     }
 
     /// Adds a supplier.
-    pub async fn insert_supplier(&mut self, board: BoardId, s: &Supplier, now: Timestamp) -> Result<()> {
+    pub async fn insert_supplier(
+        &mut self,
+        board: BoardId,
+        s: &Supplier,
+        now: Timestamp,
+    ) -> Result<()> {
         on_conn!(tx self, |c| {
             sqlx::query("INSERT INTO suppliers (id, board_id, name, email, phone, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(s.id)
@@ -574,7 +586,12 @@ impl Tx {
     }
 
     /// Sets a supplier's active flag; false when there is no such supplier.
-    pub async fn set_supplier_active(&mut self, board: BoardId, id: Uuid, active: bool) -> Result<bool> {
+    pub async fn set_supplier_active(
+        &mut self,
+        board: BoardId,
+        id: Uuid,
+        active: bool,
+    ) -> Result<bool> {
         let n = on_conn!(tx self, |c| {
             sqlx::query("UPDATE suppliers SET active = $3 WHERE id = $1 AND board_id = $2")
                 .bind(id)
@@ -722,6 +739,17 @@ impl Store {
         rows.into_iter().map(IncidentSlaRow::try_from).collect()
     }
 
+    /// Open incidents without an SLA row (created before service levels existed), oldest first.
+    pub async fn incidents_without_sla(&self, limit: i64) -> Result<Vec<IncidentId>> {
+        let ids: Vec<Uuid> = on_conn!(read self, |c| {
+            sqlx::query_scalar("SELECT i.id FROM incidents i WHERE i.status IN ('reported', 'registered', 'in_progress', 'waiting') AND NOT EXISTS (SELECT 1 FROM incident_sla s WHERE s.incident_id = i.id) ORDER BY i.reported_at LIMIT $1")
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+        });
+        Ok(ids.into_iter().map(IncidentId).collect())
+    }
+
     /// The open incidents of a board (ids), for recomputing after a settings change.
     pub async fn open_incident_ids(&self, board: BoardId) -> Result<Vec<IncidentId>> {
         let ids: Vec<Uuid> = on_conn!(read self, |c| {
@@ -851,11 +879,9 @@ impl Store {
 
     /// The delivery log of a board as (incident, channel, recipient, status, job) tuples, for
     /// counting deliveries.
-    pub async fn delivery_summary(
-        &self,
-        board: BoardId,
-    ) -> Result<Vec<(Option<IncidentId>, String, String, String, Option<Uuid>)>> {
-        let rows: Vec<(Option<Uuid>, String, String, String, Option<Uuid>)> = on_conn!(read self, |c| {
+    pub async fn delivery_summary(&self, board: BoardId) -> Result<Vec<DeliveryLine>> {
+        type Raw = (Option<Uuid>, String, String, String, Option<Uuid>);
+        let rows: Vec<Raw> = on_conn!(read self, |c| {
             sqlx::query_as("SELECT incident_id, channel, recipient, status, job_id FROM notifications WHERE board_id = $1")
                 .bind(board.0)
                 .fetch_all(c)

@@ -424,7 +424,11 @@ impl From<&Dashboard> for DashboardDto {
     }
 }
 
-fn board_param(p: &Principal, q: &[(String, String)], allowed: Vec<BoardId>) -> Result<BoardId, ApiError> {
+fn board_param(
+    p: &Principal,
+    q: &[(String, String)],
+    allowed: Vec<BoardId>,
+) -> Result<BoardId, ApiError> {
     match q.iter().find(|(k, _)| k == "board_id") {
         Some((_, v)) => {
             let b: BoardId = v.parse().map_err(|_| {
@@ -487,7 +491,11 @@ pub async fn get_sla_dashboard(
     QueryPairs(q): QueryPairs,
 ) -> Result<Json<DashboardDto>, ApiError> {
     let board = board_param(&p, &q, meldpunt_app::sla::dashboard_boards(&p))?;
-    let g = match q.iter().find(|(k, _)| k == "period").map(|(_, v)| v.as_str()) {
+    let g = match q
+        .iter()
+        .find(|(k, _)| k == "period")
+        .map(|(_, v)| v.as_str())
+    {
         None | Some("month") => Granularity::Month,
         Some("week") => Granularity::Week,
         Some(_) => {
@@ -567,7 +575,10 @@ pub async fn get_oncall(
         until: sh.end.to_string(),
         override_reason: sh.override_reason.clone(),
     };
-    let now = view.schedule.first().filter(|(sh, _)| sh.start <= s.app.now());
+    let now = view
+        .schedule
+        .first()
+        .filter(|(sh, _)| sh.start <= s.app.now());
     let next = view
         .schedule
         .iter()

@@ -438,7 +438,9 @@ const DAY_KEYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 fn weekday_of(i: usize) -> jiff::civil::Weekday {
     use jiff::civil::Weekday::*;
-    [Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday][i.min(6)]
+    [
+        Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday,
+    ][i.min(6)]
 }
 
 fn parse_time(s: &str) -> Option<Time> {
@@ -672,12 +674,22 @@ async fn settings_render(
                 .iter()
                 .map(|r| opt(r.code(), label(lang, "sla-liberation", r.code())))
                 .collect(),
-            level_roles: [Role::IncidentManager, Role::IbpOfficer, Role::BoardMember, Role::ServiceDesk]
-                .iter()
-                .map(|r| opt(r.code(), label(lang, "role", r.code())))
-                .collect(),
+            level_roles: [
+                Role::IncidentManager,
+                Role::IbpOfficer,
+                Role::BoardMember,
+                Role::ServiceDesk,
+            ]
+            .iter()
+            .map(|r| opt(r.code(), label(lang, "role", r.code())))
+            .collect(),
             weekdays: (1..=7)
-                .map(|d| opt(d.to_string(), tr(lang, &format!("sla-day-{}", DAY_KEYS[d - 1]))))
+                .map(|d| {
+                    opt(
+                        d.to_string(),
+                        tr(lang, &format!("sla-day-{}", DAY_KEYS[d - 1])),
+                    )
+                })
                 .collect(),
             values,
             errors,
@@ -698,7 +710,15 @@ async fn settings_page(
     let Some(board) = pick(config_boards(&session.principal), q.bestuur.as_deref()) else {
         return ctx.fail(AppError::Forbidden);
     };
-    settings_render(&ctx, &s, board, StatusCode::OK, None, q.opgeslagen.is_some()).await
+    settings_render(
+        &ctx,
+        &s,
+        board,
+        StatusCode::OK,
+        None,
+        q.opgeslagen.is_some(),
+    )
+    .await
 }
 
 /// CSRF, the board from the form, and the settings-configure right.
@@ -882,7 +902,15 @@ async fn holidays_page(
     let Some(board) = pick(config_boards(&session.principal), q.bestuur.as_deref()) else {
         return ctx.fail(AppError::Forbidden);
     };
-    holidays_render(&ctx, &s, board, StatusCode::OK, None, q.opgeslagen.is_some()).await
+    holidays_render(
+        &ctx,
+        &s,
+        board,
+        StatusCode::OK,
+        None,
+        q.opgeslagen.is_some(),
+    )
+    .await
 }
 
 async fn holidays_answer(
@@ -896,8 +924,15 @@ async fn holidays_answer(
         Ok(()) => see_other(&format!("/sla/vakanties?bestuur={board}&opgeslagen=1")),
         Err(AppError::Validation(v)) => {
             let errors = FieldErrors::from_validation(ctx.lang, &v);
-            holidays_render(ctx, s, board, StatusCode::UNPROCESSABLE_ENTITY, Some((f, errors)), false)
-                .await
+            holidays_render(
+                ctx,
+                s,
+                board,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((f, errors)),
+                false,
+            )
+            .await
         }
         Err(e) => ctx.fail(e),
     }
@@ -971,7 +1006,10 @@ async fn holiday_delete(
     let Ok(id) = id.parse::<uuid::Uuid>() else {
         return ctx.not_found();
     };
-    let r = s.app.delete_school_holiday(&Actor::User(&p), board, id).await;
+    let r = s
+        .app
+        .delete_school_holiday(&Actor::User(&p), board, id)
+        .await;
     holidays_answer(&ctx, &s, board, Vec::new(), r).await
 }
 
@@ -1142,7 +1180,15 @@ async fn channels_page(
     let Some(board) = pick(config_boards(&session.principal), q.bestuur.as_deref()) else {
         return ctx.fail(AppError::Forbidden);
     };
-    channels_render(&ctx, &s, board, StatusCode::OK, None, q.opgeslagen.is_some()).await
+    channels_render(
+        &ctx,
+        &s,
+        board,
+        StatusCode::OK,
+        None,
+        q.opgeslagen.is_some(),
+    )
+    .await
 }
 
 async fn channels_answer(
@@ -1169,8 +1215,15 @@ async fn channels_answer(
         }
         Err(AppError::Conflict(_)) => {
             let errors = FieldErrors::one(ctx.lang, "name", "error-already-exists");
-            channels_render(ctx, s, board, StatusCode::CONFLICT, Some((form, f, errors)), false)
-                .await
+            channels_render(
+                ctx,
+                s,
+                board,
+                StatusCode::CONFLICT,
+                Some((form, f, errors)),
+                false,
+            )
+            .await
         }
         Err(e) => ctx.fail(e),
     }
@@ -1302,7 +1355,12 @@ async fn delivery_page(
     let status = q
         .status
         .filter(|x| matches!(x.as_str(), "sent" | "failed" | "not_sent"));
-    let rows = match s.app.store.delivery_log(board, status.as_deref(), 200).await {
+    let rows = match s
+        .app
+        .store
+        .delivery_log(board, status.as_deref(), 200)
+        .await
+    {
         Ok(x) => x,
         Err(e) => return ctx.fail(e.into()),
     };
@@ -1312,9 +1370,9 @@ async fn delivery_page(
     for n in rows {
         let incident = match n.incident_id {
             Some(id) => {
-                if !numbers.contains_key(&id) {
+                if let std::collections::btree_map::Entry::Vacant(e) = numbers.entry(id) {
                     if let Ok(Some(i)) = s.app.store.incident(id).await {
-                        numbers.insert(id, i.number.to_string());
+                        e.insert(i.number.to_string());
                     }
                 }
                 numbers
@@ -1458,11 +1516,7 @@ async fn rota_render(
         l,
         board_id: board.to_string(),
         boards: board_opts(s, &boards).await,
-        now_who: view
-            .now
-            .as_ref()
-            .map(|n| n.1.clone())
-            .unwrap_or_default(),
+        now_who: view.now.as_ref().map(|n| n.1.clone()).unwrap_or_default(),
         now_until: view
             .now
             .as_ref()
@@ -1473,11 +1527,7 @@ async fn rota_render(
             .as_ref()
             .and_then(|n| n.3.clone())
             .unwrap_or_default(),
-        next_who: view
-            .next
-            .as_ref()
-            .map(|n| n.1.clone())
-            .unwrap_or_default(),
+        next_who: view.next.as_ref().map(|n| n.1.clone()).unwrap_or_default(),
         next_from: view
             .next
             .as_ref()
@@ -1547,7 +1597,16 @@ async fn rota_page(ctx: Ctx, State(s): State<AppState>, Query(q): Query<BoardQue
     let Some(board) = pick(boards, q.bestuur.as_deref()) else {
         return ctx.fail(AppError::Forbidden);
     };
-    rota_render(&ctx, &s, board, StatusCode::OK, None, q.opgeslagen.is_some(), None).await
+    rota_render(
+        &ctx,
+        &s,
+        board,
+        StatusCode::OK,
+        None,
+        q.opgeslagen.is_some(),
+        None,
+    )
+    .await
 }
 
 #[allow(clippy::result_large_err)]
@@ -1572,8 +1631,16 @@ async fn rota_answer(
         Ok(()) => see_other(&format!("/bereikbaarheid?bestuur={board}&opgeslagen=1")),
         Err(AppError::Validation(v)) => {
             let errors = FieldErrors::from_validation(ctx.lang, &v);
-            rota_render(ctx, s, board, StatusCode::UNPROCESSABLE_ENTITY, Some((f, errors)), false, None)
-                .await
+            rota_render(
+                ctx,
+                s,
+                board,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((f, errors)),
+                false,
+                None,
+            )
+            .await
         }
         Err(e) => ctx.fail(e),
     }
@@ -1649,7 +1716,10 @@ async fn feed_create(ctx: Ctx, State(s): State<AppState>, Form(f): Form<Fields>)
     };
     match s.app.create_feed_token(&p).await {
         Ok(token) => {
-            let url = format!("{}/bereikbaarheid/{token}.ics", s.app.config.public_base_url);
+            let url = format!(
+                "{}/bereikbaarheid/{token}.ics",
+                s.app.config.public_base_url
+            );
             rota_render(&ctx, &s, board, StatusCode::OK, None, false, Some(url)).await
         }
         Err(e) => ctx.fail(e),
@@ -1777,7 +1847,10 @@ fn clock_view(lang: Lang, name: &str, r: &SlaReading) -> ClockView {
         name: tr(lang, &format!("sla-clock-{name}")),
         state: state_label(lang, r.state),
         warn: matches!(r.state, SlaState::AtRisk | SlaState::Breached),
-        target: r.target.map(dur).unwrap_or_else(|| tr(lang, "sla-no-target")),
+        target: r
+            .target
+            .map(dur)
+            .unwrap_or_else(|| tr(lang, "sla-no-target")),
         elapsed: dur(r.elapsed),
         remaining: r.remaining.map(dur).unwrap_or_default(),
         due: r.due_at.map(local_time).unwrap_or_default(),
@@ -1802,7 +1875,12 @@ pub async fn sla_box(lang: Lang, s: &AppState, p: &Principal, i: &Incident) -> S
         .await
         .map(|v| v.into_iter().map(|(u, _)| (u.id, u.name)).collect())
         .unwrap_or_default();
-    let alerts = s.app.store.alerts_for_incident(i.id).await.unwrap_or_default();
+    let alerts = s
+        .app
+        .store
+        .alerts_for_incident(i.id)
+        .await
+        .unwrap_or_default();
     let alerted_me = alerts.iter().any(|a| a.user_id == Some(p.user_id));
     let open_alert = alerts.iter().any(|a| a.acknowledged_at.is_none());
     let may_assign = p.may(IncidentAction::Assign, i);
@@ -1860,7 +1938,9 @@ pub async fn sla_box(lang: Lang, s: &AppState, p: &Principal, i: &Incident) -> S
                     .unwrap_or_else(|| tr(lang, "oncall-nobody")),
                 at: local_time(a.alerted_at),
                 status: match (a.acknowledged_at, a.ack_via.as_deref()) {
-                    (Some(t), Some("link")) => format!("{} {}", tr(lang, "oncall-acked-link"), local_time(t)),
+                    (Some(t), Some("link")) => {
+                        format!("{} {}", tr(lang, "oncall-acked-link"), local_time(t))
+                    }
                     (Some(t), _) => format!("{} {}", tr(lang, "oncall-acked"), local_time(t)),
                     (None, _) => i18n_due(lang, a.ack_due_at),
                 },
@@ -1905,10 +1985,17 @@ async fn incident_action(
             let to = fv(&f, "to");
             if let Some(sup) = to.strip_prefix("supplier:") {
                 match sup.parse::<uuid::Uuid>() {
-                    Ok(sid) => s
-                        .app
-                        .escalate_to_supplier(p, id, sid, fv(&f, "reason"), !fv(&f, "notify").is_empty())
-                        .await,
+                    Ok(sid) => {
+                        s.app
+                            .escalate_to_supplier(
+                                p,
+                                id,
+                                sid,
+                                fv(&f, "reason"),
+                                !fv(&f, "notify").is_empty(),
+                            )
+                            .await
+                    }
                     Err(_) => Err(verr("to", "error-invalid-choice")),
                 }
             } else {
@@ -1923,10 +2010,11 @@ async fn incident_action(
             }
         }
         "hierarchisch" => match Role::from_code(fv(&f, "role")) {
-            Some(role) => s
-                .app
-                .escalate_hierarchically(p, id, role, fv(&f, "reason"))
-                .await,
+            Some(role) => {
+                s.app
+                    .escalate_hierarchically(p, id, role, fv(&f, "reason"))
+                    .await
+            }
             None => Err(verr("role", "error-required")),
         },
         _ => return ctx.not_found(),
