@@ -426,6 +426,11 @@ fn terms(s: &str) {
         assert!(!t.is_empty(), "no empty term from {s:?}");
         assert!(!t.contains('"'), "no quote in a term: {t:?}");
         assert_eq!(t.trim(), t, "terms are trimmed: {t:?}");
+        // Terms become SQL text parameters: PostgreSQL refuses NUL in text (a 500).
+        assert!(
+            !t.chars().any(char::is_control),
+            "no control character in a term: {t:?}"
+        );
     }
     assert_eq!(terms, search_terms(s), "deterministic");
 }

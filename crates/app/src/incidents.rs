@@ -568,6 +568,12 @@ impl App {
                 if input.kind == Kind::NoIncident && no_incident_reason.is_none() {
                     c.add("no_incident_reason", "error-required");
                 }
+                // Stored text like the other reasons: the same length and character rules.
+                c.optional_text(
+                    "override_reason",
+                    input.override_reason.as_deref(),
+                    limits::NOTE,
+                );
                 c.finish()?;
                 let classification = Classification {
                     kind: input.kind,

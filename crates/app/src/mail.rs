@@ -63,9 +63,13 @@ impl Mailer {
 
     /// Sends one message; returns the server's answer.
     pub async fn send(&self, mail: &Mail) -> Result<String, MailError> {
-        let mut b = Message::builder()
-            .from(self.from.clone())
-            .subject(mail.subject.clone());
+        // Summaries come from reporters; line breaks must never reach a header.
+        let subject: String = mail
+            .subject
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let mut b = Message::builder().from(self.from.clone()).subject(subject);
         for to in &mail.to {
             let mb = to
                 .parse::<Mailbox>()

@@ -316,8 +316,13 @@ fn like_pattern(word: &str) -> String {
     p
 }
 
-/// Splits free text into words and quoted phrases, lower-cased.
+/// Splits free text into words and quoted phrases, lower-cased. Control characters separate
+/// words like spaces: stored text has none, and PostgreSQL refuses NUL in a parameter.
 pub fn search_terms(text: &str) -> Vec<String> {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let mut terms = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
