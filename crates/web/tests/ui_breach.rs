@@ -3,7 +3,6 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use meldpunt_app::accounts::NewUser;
 use meldpunt_app::core::auth::Role;
 use meldpunt_app::core::ids::{BoardId, IncidentId};
@@ -12,142 +11,9 @@ use meldpunt_app::core::report::{NewReport, ReportInput};
 use meldpunt_app::{Actor, App, AppConfig};
 use meldpunt_testkit as kit;
 use meldpunt_web::WebConfig;
-use std::collections::BTreeMap;
-use tower::ServiceExt;
 
-const PASSWORD: &str = "correct-horse-battery";
-
-/// A browser-like client: keeps cookies, follows nothing automatically.
-struct Client {
-    router: Router,
-    cookies: BTreeMap<String, String>,
-    extra: Vec<(String, String)>,
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Resp {
-    fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_string))
-            .collect()
-    }
-
-    /// The value of the first `name="…" value="…"` input.
-    fn input(&self, name: &str) -> String {
-        let needle = format!("name=\"{name}\" value=\"");
-        let i = self
-            .body
-            .find(&needle)
-            .unwrap_or_else(|| panic!("no input {name}"));
-        let rest = &self.body[i + needle.len()..];
-        rest[..rest.find('"').unwrap()].to_string()
-    }
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-impl Client {
-    fn new(router: Router) -> Self {
-        Self {
-            router,
-            cookies: BTreeMap::new(),
-            extra: Vec::new(),
-        }
-    }
-
-    async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Resp {
-        let mut req = req;
-        if !self.cookies.is_empty() {
-            let c: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            req = req.header(header::COOKIE, c.join("; "));
-        }
-        for (k, v) in &self.extra {
-            req = req.header(k.as_str(), v.as_str());
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let r = Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        };
-        for c in r.set_cookies() {
-            let first = c.split(';').next().unwrap_or("");
-            if let Some((k, v)) = first.split_once('=') {
-                if v.is_empty() || c.contains("Max-Age=0") {
-                    self.cookies.remove(k);
-                } else {
-                    self.cookies.insert(k.to_string(), v.to_string());
-                }
-            }
-        }
-        r
-    }
-
-    async fn get(&mut self, path: &str) -> Resp {
-        self.send(Request::get(path), Body::empty()).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Resp {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        self.send(
-            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
-            Body::from(body),
-        )
-        .await
-    }
-
-    async fn login(&mut self, email: &str) {
-        let r = self
-            .post(
-                "/inloggen",
-                &[("email", email), ("password", PASSWORD), ("next", "/")],
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "login {email}: {}", r.body);
-        assert!(self.cookies.contains_key("mp_session"));
-    }
-
-    /// The CSRF token shown on a page the user can see.
-    async fn csrf(&mut self, path: &str) -> String {
-        let r = self.get(path).await;
-        r.input("csrf")
-    }
-}
+mod ui_common;
+use ui_common::*;
 
 struct World {
     app: App,
