@@ -127,6 +127,73 @@ pub struct Assignable {
     pub name: String,
 }
 
+/// The triage command for `change`: the priority from the board's matrix (or an override with a
+/// reason) and the no-incident reason, checked like every other stored text.
+fn triage_command(
+    input: TriageInput,
+) -> impl FnOnce(&Incident, &PriorityMatrix) -> AppResult<(Command, serde_json::Value)> {
+    move |_, matrix| {
+        let (priority, reason) = decide_priority(
+            matrix,
+            input.kind,
+            input.impact,
+            input.urgency,
+            input.priority_override,
+            input.override_reason.as_deref(),
+        )
+        .map_err(|e| match e {
+            meldpunt_core::priority::PriorityError::OverrideWithoutReason => {
+                one_error("override_reason", "error-override-reason-required")
+            }
+            meldpunt_core::priority::PriorityError::BelowFloor => {
+                one_error("priority", "error-priority-below-floor")
+            }
+        })?;
+        let mut c = Collector::default();
+        let no_incident_reason = c.optional_text(
+            "no_incident_reason",
+            input.no_incident_reason.as_deref(),
+            limits::NOTE,
+        );
+        if input.kind == Kind::NoIncident && no_incident_reason.is_none() {
+            c.add("no_incident_reason", "error-required");
+        }
+        // Stored text like the other reasons: the same length and character rules.
+        c.optional_text(
+            "override_reason",
+            input.override_reason.as_deref(),
+            limits::NOTE,
+        );
+        c.finish()?;
+        let classification = Classification {
+            kind: input.kind,
+            aspects: input.aspects,
+            category: input.category,
+            impact: input.impact,
+            urgency: input.urgency,
+            priority,
+            priority_override_reason: reason,
+        };
+        let details = json!({
+            "kind": classification.kind.code(),
+            "aspects": classification.aspects.code(),
+            "category": classification.category.code(),
+            "impact": classification.impact.code(),
+            "urgency": classification.urgency.code(),
+            "priority": classification.priority.code(),
+            "priority_override_reason": classification.priority_override_reason,
+            "no_incident_reason": no_incident_reason,
+        });
+        Ok((
+            Command::Triage {
+                classification,
+                no_incident_reason,
+            },
+            details,
+        ))
+    }
+}
+
 fn one_error(field: &'static str, code: &'static str) -> AppError {
     AppError::Validation(ValidationErrors(vec![FieldError { field, code }]))
 }
@@ -144,6 +211,53 @@ impl App {
     /// and the job that tells the service desk, in one transaction.
     pub async fn report_incident(
         &self,
+        actor: &Actor<'_>,
+        report: NewReport,
+        board_hint: Option<BoardId>,
+        exercise: bool,
+    ) -> AppResult<Receipt> {
+        let mut tx = self.store.begin().await?;
+        let receipt = self
+            .report_in(&mut tx, actor, report, board_hint, exercise)
+            .await?;
+        tx.commit().await?;
+        Ok(receipt)
+    }
+
+    /// Registers a report and triages it in the same transaction (the API's create with `kind`):
+    /// either both happen or neither does.
+    pub async fn report_incident_triaged(
+        &self,
+        p: &Principal,
+        report: NewReport,
+        board_hint: Option<BoardId>,
+        exercise: bool,
+        triage: TriageInput,
+    ) -> AppResult<Receipt> {
+        let mut tx = self.store.begin().await?;
+        let mut receipt = self
+            .report_in(&mut tx, &Actor::User(p), report, board_hint, exercise)
+            .await?;
+        let id = receipt.incident.id;
+        receipt.incident = self
+            .change_in(
+                &mut tx,
+                p,
+                id,
+                IncidentAction::Triage,
+                None,
+                false,
+                triage_command(triage),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(receipt)
+    }
+
+    /// The body of `report_incident`, inside the caller's transaction.
+    async fn report_in(
+        &self,
+        tx: &mut meldpunt_store::Tx,
         actor: &Actor<'_>,
         report: NewReport,
         board_hint: Option<BoardId>,
@@ -180,7 +294,6 @@ impl App {
             .map_err(|e| AppError::Internal(format!("time zone: {e}")))?;
         let followup_token = new_token();
         let id = IncidentId::new_v7(now);
-        let mut tx = self.store.begin().await?;
         let number = tx.next_incident_number(board, year).await?;
         let incident = Incident {
             id,
@@ -209,7 +322,7 @@ impl App {
         };
         tx.insert_incident(&incident, &token_hash(&followup_token), now)
             .await?;
-        crate::sla::sync_incident_sla(&mut tx, None, &incident, now).await?;
+        crate::sla::sync_incident_sla(tx, None, &incident, now).await?;
         tx.insert_event(&Event {
             id: uuid::Uuid::now_v7(),
             incident_id: id,
@@ -251,7 +364,6 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(Receipt {
             incident,
             followup_token,
@@ -450,8 +562,27 @@ impl App {
         public: bool,
         make: impl FnOnce(&Incident, &PriorityMatrix) -> AppResult<(Command, serde_json::Value)>,
     ) -> AppResult<Incident> {
-        let now = self.now();
         let mut tx = self.store.begin().await?;
+        let next = self
+            .change_in(&mut tx, p, id, action, expected_version, public, make)
+            .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// The body of `change`, inside the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn change_in(
+        &self,
+        tx: &mut meldpunt_store::Tx,
+        p: &Principal,
+        id: IncidentId,
+        action: IncidentAction,
+        expected_version: Option<i64>,
+        public: bool,
+        make: impl FnOnce(&Incident, &PriorityMatrix) -> AppResult<(Command, serde_json::Value)>,
+    ) -> AppResult<Incident> {
+        let now = self.now();
         let incident = tx
             .incident_for_update(id)
             .await?
@@ -488,8 +619,7 @@ impl App {
         };
         let (next, change) = apply(&incident, command, now)?;
         tx.update_incident(&next, incident.version, now).await?;
-        let breach_opened =
-            crate::breach::on_incident_change(&mut tx, &incident, &next, now).await?;
+        let breach_opened = crate::breach::on_incident_change(tx, &incident, &next, now).await?;
         let mut details = details;
         if let (true, Some(obj)) = (breach_opened, details.as_object_mut()) {
             obj.insert("breach_record".into(), json!("opened"));
@@ -510,7 +640,7 @@ impl App {
             details: details.to_string(),
         })
         .await?;
-        crate::sla::sync_incident_sla(&mut tx, Some(&incident), &next, now).await?;
+        crate::sla::sync_incident_sla(tx, Some(&incident), &next, now).await?;
         let mut audit_details = details;
         if let (Some(obj), Some(b)) = (audit_details.as_object_mut(), body) {
             obj.insert("text".into(), json!(b));
@@ -524,7 +654,6 @@ impl App {
             audit_details,
         ))
         .await?;
-        tx.commit().await?;
         Ok(next)
     }
 
@@ -542,66 +671,7 @@ impl App {
             IncidentAction::Triage,
             expected_version,
             false,
-            |_, matrix| {
-                let (priority, reason) = decide_priority(
-                    matrix,
-                    input.kind,
-                    input.impact,
-                    input.urgency,
-                    input.priority_override,
-                    input.override_reason.as_deref(),
-                )
-                .map_err(|e| match e {
-                    meldpunt_core::priority::PriorityError::OverrideWithoutReason => {
-                        one_error("override_reason", "error-override-reason-required")
-                    }
-                    meldpunt_core::priority::PriorityError::BelowFloor => {
-                        one_error("priority", "error-priority-below-floor")
-                    }
-                })?;
-                let mut c = Collector::default();
-                let no_incident_reason = c.optional_text(
-                    "no_incident_reason",
-                    input.no_incident_reason.as_deref(),
-                    limits::NOTE,
-                );
-                if input.kind == Kind::NoIncident && no_incident_reason.is_none() {
-                    c.add("no_incident_reason", "error-required");
-                }
-                // Stored text like the other reasons: the same length and character rules.
-                c.optional_text(
-                    "override_reason",
-                    input.override_reason.as_deref(),
-                    limits::NOTE,
-                );
-                c.finish()?;
-                let classification = Classification {
-                    kind: input.kind,
-                    aspects: input.aspects,
-                    category: input.category,
-                    impact: input.impact,
-                    urgency: input.urgency,
-                    priority,
-                    priority_override_reason: reason,
-                };
-                let details = json!({
-                    "kind": classification.kind.code(),
-                    "aspects": classification.aspects.code(),
-                    "category": classification.category.code(),
-                    "impact": classification.impact.code(),
-                    "urgency": classification.urgency.code(),
-                    "priority": classification.priority.code(),
-                    "priority_override_reason": classification.priority_override_reason,
-                    "no_incident_reason": no_incident_reason,
-                });
-                Ok((
-                    Command::Triage {
-                        classification,
-                        no_incident_reason,
-                    },
-                    details,
-                ))
-            },
+            triage_command(input),
         )
         .await
     }

@@ -427,7 +427,7 @@ pub struct IncidentPageDto {
 
 /// A new incident. Validation is the same as on the public report form.
 ///
-/// With `kind`, the incident is created and triaged in one request; then `category`, `impact` and
+/// With `kind`, the incident is created and triaged in one transaction (both or neither); then `category`, `impact` and
 /// `urgency` are required as well (otherwise 422 naming the missing fields, and nothing is
 /// created), and the caller must be allowed to triage. `category`, `impact`, `urgency`, `aspects`,
 /// `priority_override`, `override_reason` and `no_incident_reason` are only accepted together with `kind`.

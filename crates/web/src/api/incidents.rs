@@ -221,36 +221,28 @@ pub async fn create_incident(
             "Your roles allow creating this incident but not triaging it; leave out `kind`.",
         ));
     }
-    let receipt = s
-        .app
-        .report_incident(
-            &Actor::User(&p),
-            report,
-            board,
-            req.exercise.unwrap_or(false),
-        )
-        .await
-        .map_err(|e| ApiError::from(e).rename_fields(REPORT_FIELDS))?;
-    let mut incident = receipt.incident;
-    if let Some(t) = triage {
-        match s
-            .app
-            .triage(&p, incident.id, t, Some(incident.version))
-            .await
-        {
-            Ok(i) => incident = i,
-            Err(e) => {
-                // Checked beforehand, so this is rare; say plainly what exists now.
-                let mut err = ApiError::from(e).rename_fields(TRIAGE_FIELDS);
-                err.problem.detail = format!(
-                    "Incident {} was created but could not be triaged: {}",
-                    incident.number, err.problem.detail
-                );
-                err.headers.push((header::LOCATION, location(incident.id)));
-                return Err(err);
-            }
+    let exercise = req.exercise.unwrap_or(false);
+    // With `kind`, creation and triage are one transaction: both happen or neither does.
+    let incident = match triage {
+        None => {
+            s.app
+                .report_incident(&Actor::User(&p), report, board, exercise)
+                .await
+                .map_err(|e| ApiError::from(e).rename_fields(REPORT_FIELDS))?
+                .incident
         }
-    }
+        Some(t) => {
+            s.app
+                .report_incident_triaged(&p, report, board, exercise, t)
+                .await
+                .map_err(|e| {
+                    ApiError::from(e)
+                        .rename_fields(REPORT_FIELDS)
+                        .rename_fields(TRIAGE_FIELDS)
+                })?
+                .incident
+        }
+    };
     let mut res = (StatusCode::CREATED, incident_response(&incident)).into_response();
     res.headers_mut()
         .insert(header::LOCATION, location(incident.id));
