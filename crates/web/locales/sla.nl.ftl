@@ -1,14 +1,14 @@
 # sla messages (nl); keys must match the other language's file.
-# Service levels, escalatie, bereikbaarheidsdienst en meldingen (issue 4).
+# Serviceniveaus, escalatie, bereikbaarheidsdienst en meldingen (issue 4).
 
-nav-sla = Service levels
+nav-sla = Serviceniveaus
 nav-oncall = Bereikbaarheid
 
 event-escalation = Escalatie
 event-oncall-alert = Bereikbaarheidsdienst gealarmeerd
 event-oncall-ack = Alarm bevestigd
 
-sla-subnav-label = Service levels
+sla-subnav-label = Serviceniveaus
 sla-dashboard-title = SLA-overzicht
 sla-settings-title = SLA-instellingen
 sla-holidays-title = Schoolvakanties
@@ -56,7 +56,7 @@ sla-elapsed = Verstreken
 sla-no-target = in overleg
 sla-untriaged = nog niet beoordeeld
 sla-stopped-at = gestopt { $time }
-sla-box-title = Service level
+sla-box-title = Serviceniveau (SLA)
 
 sla-calendar = Kalender
 sla-region = Regio

@@ -310,7 +310,7 @@ async fn dashboard_and_incident_box_without_javascript() {
 
         // The incident page shows the clocks, the escalation and the forms.
         let r = im.get(&format!("/incidenten/{id}")).await;
-        assert!(r.body.contains("Service level"), "[{be}]");
+        assert!(r.body.contains("Serviceniveau (SLA)"), "[{be}]");
         assert!(r.body.contains("Oplostijd"));
         assert!(r.body.contains("Escalatie"), "timeline label");
         assert!(r.body.contains("/sla/hierarchisch"));
