@@ -80,7 +80,9 @@ impl Store {
         // Head and entries from one snapshot: read separately, an append committed in between
         // would look like tampering (a chain longer than its head).
         let mut snap = match &self.pools {
-            crate::Pools::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
+            crate::Pools::Sqlite { read, .. } => {
+                Tx::Sqlite(crate::SqliteTx::Plain(read.begin().await?))
+            }
             crate::Pools::Postgres(p) => {
                 let mut t = p.begin().await?;
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod breach;
 mod dialect;
 mod fts;
+mod group;
 pub mod incidents;
 pub mod jobs;
 mod migrate;
@@ -20,9 +21,11 @@ pub mod time;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
 
@@ -69,8 +72,13 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The connection pools of one backend.
 #[derive(Clone, Debug)]
 pub(crate) enum Pools {
-    /// SQLite: one writer connection (writes are serialised anyway) and several readers.
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    /// SQLite: one writer connection (writes are serialised anyway), used by `group` for use
+    /// cases, and several readers.
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+        group: Arc<group::GroupCommit>,
+    },
     /// PostgreSQL: one pool.
     Postgres(PgPool),
 }
@@ -84,9 +92,36 @@ pub struct Store {
 /// An open write transaction. Every mutating use case runs in exactly one.
 pub enum Tx {
     /// On SQLite.
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(SqliteTx),
     /// On PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// A SQLite transaction: a member of a write group (see `group`), or a plain one (read snapshots).
+pub enum SqliteTx {
+    /// A write use case's savepoint in the open group.
+    Group(group::Member),
+    /// An ordinary sqlx transaction.
+    Plain(Transaction<'static, Sqlite>),
+}
+
+impl Deref for SqliteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            SqliteTx::Group(m) => m,
+            SqliteTx::Plain(t) => t,
+        }
+    }
+}
+
+impl DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            SqliteTx::Group(m) => m,
+            SqliteTx::Plain(t) => t,
+        }
+    }
 }
 
 /// Runs the same query code on whichever backend a `Tx` or `Store` holds.
@@ -184,7 +219,11 @@ impl Store {
             .connect_with(opts.read_only(true))
             .await?;
         Ok(Store {
-            pools: Pools::Sqlite { write, read },
+            pools: Pools::Sqlite {
+                group: Arc::new(group::GroupCommit::new(write.clone())),
+                write,
+                read,
+            },
         })
     }
 
@@ -199,8 +238,8 @@ impl Store {
     /// Begins a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match &self.pools {
-            // IMMEDIATE takes the write lock up front, so a read-then-write never hits SQLITE_BUSY.
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            // Joins the open group: the commit waits for the group's COMMIT (see `group`).
+            Pools::Sqlite { group, .. } => Tx::Sqlite(SqliteTx::Group(group.begin().await?)),
             Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -223,7 +262,7 @@ impl Store {
     /// Closes all connections (used before exit and in tests).
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { write, read } => {
+            Pools::Sqlite { write, read, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -236,7 +275,8 @@ impl Tx {
     /// Commits; only after this returns may a 2xx be sent.
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(SqliteTx::Group(m)) => m.commit().await?,
+            Tx::Sqlite(SqliteTx::Plain(t)) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
