@@ -216,9 +216,10 @@ impl App {
         board_hint: Option<BoardId>,
         exercise: bool,
     ) -> AppResult<Receipt> {
+        let board = self.report_board(actor, &report, board_hint).await?;
         let mut tx = self.store.begin().await?;
         let receipt = self
-            .report_in(&mut tx, actor, report, board_hint, exercise)
+            .report_in(&mut tx, actor, report, board, exercise)
             .await?;
         tx.commit().await?;
         Ok(receipt)
@@ -234,9 +235,11 @@ impl App {
         exercise: bool,
         triage: TriageInput,
     ) -> AppResult<Receipt> {
+        let actor = Actor::User(p);
+        let board = self.report_board(&actor, &report, board_hint).await?;
         let mut tx = self.store.begin().await?;
         let mut receipt = self
-            .report_in(&mut tx, &Actor::User(p), report, board_hint, exercise)
+            .report_in(&mut tx, &actor, report, board, exercise)
             .await?;
         let id = receipt.incident.id;
         receipt.incident = self
@@ -254,16 +257,15 @@ impl App {
         Ok(receipt)
     }
 
-    /// The body of `report_incident`, inside the caller's transaction.
-    async fn report_in(
+    /// The board a report belongs to, and whether the actor may create incidents there. Reads
+    /// through the pool, so it runs before the transaction opens (a transaction that also waits for
+    /// a pool connection can starve the pool under load).
+    async fn report_board(
         &self,
-        tx: &mut meldpunt_store::Tx,
         actor: &Actor<'_>,
-        report: NewReport,
+        report: &NewReport,
         board_hint: Option<BoardId>,
-        exercise: bool,
-    ) -> AppResult<Receipt> {
-        let now = self.now();
+    ) -> AppResult<BoardId> {
         let board = match report.school_id {
             Some(s) => match self.store.school(s).await? {
                 Some(school)
@@ -287,6 +289,19 @@ impl App {
                 return Err(AppError::Forbidden);
             }
         }
+        Ok(board)
+    }
+
+    /// The body of `report_incident`, inside the caller's transaction.
+    async fn report_in(
+        &self,
+        tx: &mut meldpunt_store::Tx,
+        actor: &Actor<'_>,
+        report: NewReport,
+        board: BoardId,
+        exercise: bool,
+    ) -> AppResult<Receipt> {
+        let now = self.now();
         // The number's year is the Dutch calendar year in which the report arrived.
         let year = now
             .in_tz("Europe/Amsterdam")
@@ -605,7 +620,13 @@ impl App {
                 ));
             }
         }
-        let matrix = self.priority_matrix(incident.board_id).await?;
+        // Read through the transaction: waiting for a second pool connection while holding one
+        // can starve the pool under load.
+        let matrix = match tx.priority_matrix_json(incident.board_id).await? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| AppError::Internal(format!("stored priority matrix: {e}")))?,
+            None => PriorityMatrix::default(),
+        };
         let (command, details) = make(&incident, &matrix)?;
         let name = command.name();
         let body = match &command {

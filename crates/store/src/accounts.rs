@@ -576,6 +576,17 @@ impl Store {
 }
 
 impl Tx {
+    /// The board's priority matrix as stored (JSON), read inside the transaction.
+    pub async fn priority_matrix_json(&mut self, board: BoardId) -> Result<Option<String>> {
+        let r: Option<Option<String>> = on_conn!(tx self, |c| {
+            sqlx::query_scalar("SELECT priority_matrix FROM boards WHERE id = $1")
+                .bind(board.0)
+                .fetch_optional(c)
+                .await?
+        });
+        Ok(r.flatten())
+    }
+
     /// Stores the board's priority matrix (JSON).
     pub async fn set_priority_matrix_json(&mut self, board: BoardId, json: &str) -> Result<()> {
         on_conn!(tx self, |c| {
