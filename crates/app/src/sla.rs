@@ -799,8 +799,9 @@ impl App {
             return Ok(None);
         };
         // Read without a row lock: a concurrent change of the incident waits for this row's
-        // lock and recomputes after us (see `sync_incident_sla`), so no update is lost.
-        let Some(incident) = self.store.incident(id).await? else {
+        // lock and recomputes after us (see `sync_incident_sla`), so no update is lost. Read
+        // through the transaction, so SQLite's group commit shows the latest state.
+        let Some(incident) = tx.incident(id).await? else {
             return Ok(None);
         };
         let (settings, calendar) = settings_in_tx(&mut tx, incident.board_id).await?;

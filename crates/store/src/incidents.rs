@@ -648,6 +648,16 @@ impl Tx {
         }
     }
 
+    /// Reads an incident inside the transaction without locking it. On SQLite this sees the
+    /// writes of earlier members of the same commit group, which a read through the pool would not.
+    pub async fn incident(&mut self, id: IncidentId) -> Result<Option<Incident>> {
+        let sql = format!("SELECT {COLS} FROM incidents WHERE id = $1");
+        let r: Option<Row> = on_conn!(tx self, |c| {
+            sqlx::query_as(&sql).bind(id.0).fetch_optional(c).await?
+        });
+        r.map(Incident::try_from).transpose()
+    }
+
     /// Reads an incident inside the transaction, locking it on PostgreSQL.
     pub async fn incident_for_update(&mut self, id: IncidentId) -> Result<Option<Incident>> {
         let sql = format!(
