@@ -347,17 +347,10 @@ impl App {
 
     /// The person and CSRF token behind a session cookie.
     pub async fn session(&self, token: &str) -> AppResult<(Principal, String)> {
-        let s = self
-            .store
-            .session(&token_hash(token), self.now())
+        self.store
+            .principal_by_session(&token_hash(token), self.now())
             .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let p = self
-            .store
-            .principal(s.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        Ok((p, s.csrf_token))
+            .ok_or(AppError::Unauthenticated)
     }
 
     /// Ends a session.
@@ -448,13 +441,8 @@ impl App {
 
     /// The person behind an API bearer token.
     pub async fn token_principal(&self, token: &str) -> AppResult<Principal> {
-        let user = self
-            .store
-            .api_token_owner(&token_hash(token))
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
         self.store
-            .principal(user)
+            .principal_by_api_token(&token_hash(token))
             .await?
             .ok_or(AppError::Unauthenticated)
     }

@@ -276,6 +276,8 @@ impl App {
                 _ => return Err(one_error("school_id", "error-unknown-school")),
             },
             None => match (actor, board_hint) {
+                // A board the person holds a grant in exists (foreign key): no lookup needed.
+                (Actor::User(p), Some(b)) if p.boards().contains(&b) => b,
                 (_, Some(b)) => self.resolve_board(Some(b)).await?,
                 (Actor::User(p), None) if p.boards().len() == 1 => p.boards()[0],
                 _ => self.resolve_board(None).await.map_err(|e| match e {

@@ -58,10 +58,12 @@ impl App {
         match self.handle(&job, worker).await {
             Ok(()) => {
                 // Handlers that record their result may complete the job in their own
-                // transaction; completing again is a no-op.
-                let mut tx = self.store.begin().await?;
-                tx.complete_job(job.id, worker, self.now()).await?;
-                tx.commit().await?;
+                // transaction; then a read saves a write transaction on the single writer.
+                if !self.store.job_done(job.id).await? {
+                    let mut tx = self.store.begin().await?;
+                    tx.complete_job(job.id, worker, self.now()).await?;
+                    tx.commit().await?;
+                }
                 Ok(Outcome::Done)
             }
             Err(e) => {
@@ -238,13 +240,15 @@ impl App {
 
     async fn notify_service_desk(&self, job: &Job, worker: &str, id: IncidentId) -> AppResult<()> {
         let i = self.store.incident(id).await?.ok_or(AppError::NotFound)?;
-        // Idempotence: a retried or re-claimed job does not send twice.
-        let sent_before = self
-            .store
-            .notifications_for_incident(id)
-            .await?
-            .iter()
-            .any(|n| n.job_id == Some(job.id) && n.status != "failed");
+        // Idempotence: a retried or re-claimed job does not send twice. A first attempt cannot
+        // have sent before, so the log is only read on later attempts.
+        let sent_before = job.attempts > 1
+            && self
+                .store
+                .notifications_for_incident(id)
+                .await?
+                .iter()
+                .any(|n| n.job_id == Some(job.id) && n.status != "failed");
         if sent_before {
             let mut tx = self.store.begin().await?;
             tx.complete_job(job.id, worker, self.now()).await?;

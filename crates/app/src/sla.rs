@@ -631,9 +631,15 @@ pub async fn sync_incident_sla(
     now: Timestamp,
 ) -> AppResult<()> {
     let (settings, calendar) = settings_in_tx(tx, i.board_id).await?;
-    let transitions = tx.transitions(i.id).await?;
+    // A new report has no transitions and no SLA row yet: skip both reads (the intake hot path).
+    let (transitions, existing) = match previous {
+        Some(_) => (
+            tx.transitions(i.id).await?,
+            tx.incident_sla_for_update(i.id).await?,
+        ),
+        None => (Vec::new(), None),
+    };
     let status = evaluate_incident(i, &transitions, &settings, &calendar, now);
-    let existing = tx.incident_sla_for_update(i.id).await?;
     let levels = match &existing {
         // A changed priority is a new service level: its thresholds escalate afresh.
         Some(r) if r.priority == status.priority.code() => (r.response.level, r.resolution.level),

@@ -138,6 +138,51 @@ struct GrantRow {
     school_id: Option<Uuid>,
 }
 
+/// One row of a principal query: the account, and one of its grants (none: NULLs).
+#[derive(FromRow)]
+struct PrincipalRow {
+    id: Uuid,
+    name: String,
+    active: bool,
+    role: Option<String>,
+    board_id: Option<Uuid>,
+    school_id: Option<Uuid>,
+}
+
+#[derive(FromRow)]
+struct SessionPrincipalRow {
+    csrf_token: String,
+    #[sqlx(flatten)]
+    principal: PrincipalRow,
+}
+
+/// Folds the rows of a principal query; None when there are none or the account is inactive.
+fn principal_from_rows(rows: Vec<PrincipalRow>) -> Result<Option<Principal>> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    if !first.active {
+        return Ok(None);
+    }
+    let (user_id, name) = (UserId(first.id), first.name.clone());
+    let mut grants = Vec::with_capacity(rows.len());
+    for r in rows {
+        if let (Some(role), Some(board)) = (r.role, r.board_id) {
+            grants.push(RoleGrant {
+                role: Role::from_code(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("role '{role}'")))?,
+                board_id: BoardId(board),
+                school_id: r.school_id.map(SchoolId),
+            });
+        }
+    }
+    Ok(Some(Principal {
+        user_id,
+        name,
+        grants,
+    }))
+}
+
 const USER_COLS: &str =
     "id, email, name, password_hash, active, failed_logins, locked_until, locale";
 
@@ -500,31 +545,44 @@ impl Store {
         }))
     }
 
-    /// A live session by the hash of its token.
-    pub async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>> {
-        let r: Option<(Uuid, String, i64)> = on_conn!(read self, |c| {
-            sqlx::query_as("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-                .bind(token_hash)
-                .bind(time::to_db(now))
-                .fetch_optional(c)
-                .await?
+    /// The principal behind a live API token, by the token's hash: one query (token, account and
+    /// grants), because it runs on every API request.
+    pub async fn principal_by_api_token(&self, token_hash: &str) -> Result<Option<Principal>> {
+        let rows: Vec<PrincipalRow> = on_conn!(read self, |c| {
+            sqlx::query_as(
+                "SELECT u.id, u.name, u.active, g.role, g.board_id, g.school_id FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN role_grants g ON g.user_id = u.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL ORDER BY g.created_at",
+            )
+            .bind(token_hash)
+            .fetch_all(c)
+            .await?
         });
-        Ok(r.map(|(u, csrf, exp)| Session {
-            user_id: UserId(u),
-            csrf_token: csrf,
-            expires_at: time::from_db(exp),
-        }))
+        principal_from_rows(rows)
     }
 
-    /// The owner of a live API token, by the token's hash.
-    pub async fn api_token_owner(&self, token_hash: &str) -> Result<Option<UserId>> {
-        let r: Option<Uuid> = on_conn!(read self, |c| {
-            sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-                .bind(token_hash)
-                .fetch_optional(c)
-                .await?
+    /// The principal and CSRF token behind a live session, by the token's hash: one query, like
+    /// `principal_by_api_token`, because it runs on every page.
+    pub async fn principal_by_session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(Principal, String)>> {
+        let rows: Vec<(String, PrincipalRow)> = on_conn!(read self, |c| {
+            sqlx::query_as::<_, SessionPrincipalRow>(
+                "SELECT s.csrf_token, u.id, u.name, u.active, g.role, g.board_id, g.school_id FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN role_grants g ON g.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2 ORDER BY g.created_at",
+            )
+            .bind(token_hash)
+            .bind(time::to_db(now))
+            .fetch_all(c)
+            .await?
+            .into_iter()
+            .map(|r| (r.csrf_token, r.principal))
+            .collect()
         });
-        Ok(r.map(UserId))
+        let csrf = match rows.first() {
+            Some((csrf, _)) => csrf.clone(),
+            None => return Ok(None),
+        };
+        Ok(principal_from_rows(rows.into_iter().map(|(_, r)| r).collect())?.map(|p| (p, csrf)))
     }
 
     /// The tokens of an account.

@@ -37,7 +37,8 @@ impl From<Row> for AuditEntry {
 }
 
 impl Tx {
-    /// Appends one chained entry. Locks the head row, so concurrent transactions chain in order.
+    /// Appends one chained entry. Locks the head row, so concurrent transactions chain in order;
+    /// the head moves by trigger with the INSERT.
     pub async fn append_audit(&mut self, record: AuditRecord) -> Result<AuditEntry> {
         let lock = self.backend().for_update();
         let sql = format!("SELECT seq, hash FROM audit_head WHERE id = 1{lock}");
@@ -55,14 +56,10 @@ impl Tx {
                 .bind(&e.record.details)
                 .bind(&e.prev_hash)
                 .bind(&e.hash)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                .bind(e.seq)
-                .bind(&e.hash)
                 .execute(c)
                 .await?;
         });
+        // The head follows by trigger (migration 0005).
         Ok(e)
     }
 }

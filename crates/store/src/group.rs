@@ -1,12 +1,17 @@
-//! Group commit on SQLite: concurrent write use cases share one COMMIT (one fsync).
+//! Group commit on SQLite: concurrent write use cases share one COMMIT and one fsync.
 //!
 //! The single writer connection keeps one outer transaction (`BEGIN IMMEDIATE`) open while a
 //! group forms. Each use case ("member") holds the connection exclusively (a FIFO mutex) inside a
 //! `SAVEPOINT`; its commit releases the savepoint, hands the connection on and waits until the
-//! committer task has run the group's `COMMIT` (with `synchronous=FULL`). So "acknowledged =
-//! durable" holds: `commit()` returns Ok only after a real COMMIT containing the member's changes,
-//! and every member gets Err when that COMMIT fails. A member dropped without commit is rolled back
-//! to its savepoint by whoever takes the connection next, leaving no trace in the group.
+//! group's `COMMIT` is on disk. A member dropped without commit is rolled back to its savepoint by
+//! whoever takes the connection next, leaving no trace in the group.
+//!
+//! The fsync is pipelined: the writer runs with `synchronous=NORMAL`, so `COMMIT` only writes the
+//! WAL frames, and the syncer task then `fdatasync`s the WAL file while the next group already
+//! works on the connection. A member is acknowledged only after a sync that began after its
+//! group's COMMIT, so "acknowledged = durable" holds as with `synchronous=FULL` (the WAL is
+//! appended in order, so one sync covers every group committed before it). Checkpoints sync the
+//! WAL and the database file themselves in this mode (docs/durability.md).
 //!
 //! Between groups the connection goes back to the pool (no transaction open), so migrations and
 //! seeding, which take it from the pool directly, simply wait for the group to finish.
@@ -15,8 +20,9 @@ use futures_util::future::BoxFuture;
 use sqlx::pool::PoolConnection;
 use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
 use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::sync::{Arc, Weak};
-use tokio::sync::{oneshot, Mutex, Notify, OwnedMutexGuard};
+use tokio::sync::{mpsc, oneshot, Mutex, Notify, OwnedMutexGuard};
 
 /// Result of a group COMMIT, sent to each member (sqlx::Error is not Clone).
 type Ack = oneshot::Sender<Result<(), String>>;
@@ -53,11 +59,14 @@ impl Drop for GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the committer task for `pool` (the one-connection writer pool).
-    pub(crate) fn new(pool: SqlitePool) -> Self {
+    /// Starts the committer and syncer tasks for `pool` (the one-connection writer pool, with
+    /// `synchronous=NORMAL`) on the database file `db`.
+    pub(crate) fn new(pool: SqlitePool, db: PathBuf) -> Self {
         let writer = Arc::new(Mutex::new(Writer::default()));
         let wake = Arc::new(Notify::new());
-        tokio::spawn(committer(Arc::downgrade(&writer), wake.clone()));
+        let (to_sync, committed) = mpsc::unbounded_channel();
+        tokio::spawn(committer(Arc::downgrade(&writer), wake.clone(), to_sync));
+        tokio::spawn(syncer(wal_path(&db), committed));
         GroupCommit { pool, writer, wake }
     }
 
@@ -157,8 +166,13 @@ impl DerefMut for Member {
 }
 
 /// Ends groups: whenever woken, takes the writer (queueing behind the members already waiting for
-/// it, who thereby join this group) and commits what was released.
-async fn committer(writer: Weak<Mutex<Writer>>, wake: Arc<Notify>) {
+/// it, who thereby join this group) and commits what was released. The members of a committed
+/// group go to the syncer; the writer is free for the next group as soon as COMMIT returns.
+async fn committer(
+    writer: Weak<Mutex<Writer>>,
+    wake: Arc<Notify>,
+    to_sync: mpsc::UnboundedSender<Vec<Ack>>,
+) {
     loop {
         wake.notified().await;
         let Some(writer) = writer.upgrade() else {
@@ -176,15 +190,64 @@ async fn committer(writer: Weak<Mutex<Writer>>, wake: Arc<Notify>) {
             "COMMIT"
         };
         let result = run(&mut conn, sql).await;
-        if result.is_err() {
-            // A failed COMMIT can leave the transaction open.
-            rollback(conn).await;
+        match result {
+            Ok(()) => {
+                drop(conn);
+                drop(w);
+                if let Err(mpsc::error::SendError(waiting)) = to_sync.send(waiting) {
+                    for ack in waiting {
+                        let _ = ack.send(Err("the WAL syncer has stopped".into()));
+                    }
+                }
+            }
+            Err(e) => {
+                // A failed COMMIT can leave the transaction open.
+                rollback(conn).await;
+                for ack in waiting {
+                    let _ = ack.send(Err(e.to_string()));
+                }
+            }
         }
-        let result = result.map_err(|e| e.to_string());
-        for ack in waiting {
+    }
+}
+
+/// Makes committed groups durable: syncs the WAL once for every group committed since the last
+/// sync began, then acknowledges their members.
+async fn syncer(wal: PathBuf, mut committed: mpsc::UnboundedReceiver<Vec<Ack>>) {
+    while let Some(mut acks) = committed.recv().await {
+        while let Ok(more) = committed.try_recv() {
+            acks.extend(more);
+        }
+        let wal = wal.clone();
+        let result = match tokio::task::spawn_blocking(move || sync_file(&wal)).await {
+            Ok(r) => r.map_err(|e| format!("cannot sync the WAL: {e}")),
+            Err(e) => Err(format!("WAL sync task failed: {e}")),
+        };
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "commit not durable; the writes are reported as failed");
+        }
+        for ack in acks {
             let _ = ack.send(result.clone());
         }
     }
+}
+
+/// `fdatasync` on the file (the kernel syncs the inode, whichever descriptor wrote to it). A WAL
+/// that does not exist was checkpointed into the database file and removed, which SQLite syncs
+/// itself before deleting it.
+fn sync_file(path: &std::path::Path) -> std::io::Result<()> {
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(f) => f.sync_data(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// SQLite's name for a database's write-ahead log.
+fn wal_path(db: &std::path::Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
 }
 
 /// Undoes the savepoint of a member dropped without commit.

@@ -132,36 +132,41 @@ impl Store {
     ) -> Result<Option<Job>> {
         let mut tx = self.begin().await?;
         let lock = tx.backend().for_update_skip_locked();
-        // Due pending jobs, and running jobs whose worker's lease ran out.
+        // Due pending jobs, and running jobs whose worker's lease ran out; picked and leased in
+        // one statement (one round trip on the writer).
         let sql = format!(
-            "SELECT id, kind, payload, attempts, max_attempts FROM jobs WHERE (status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1) ORDER BY run_at LIMIT 1{lock}"
+            "UPDATE jobs SET status = 'running', locked_by = $2, locked_until = $3, attempts = attempts + 1, updated_at = $1 WHERE id = (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1) ORDER BY run_at LIMIT 1{lock}) RETURNING id, kind, payload, attempts, max_attempts"
         );
         let row: Option<JobRow> = on_conn!(tx &mut tx, |c| {
             sqlx::query_as(&sql)
                 .bind(time::to_db(now))
+                .bind(worker)
+                .bind(time::to_db(now + lease))
                 .fetch_optional(c)
                 .await?
         });
         let Some(row) = row else {
             return Ok(None);
         };
-        on_conn!(tx &mut tx, |c| {
-            sqlx::query("UPDATE jobs SET status = 'running', locked_by = $2, locked_until = $3, attempts = attempts + 1, updated_at = $4 WHERE id = $1")
-                .bind(row.id)
-                .bind(worker)
-                .bind(time::to_db(now + lease))
-                .bind(time::to_db(now))
-                .execute(c)
-                .await?;
-        });
         tx.commit().await?;
         Ok(Some(Job {
             id: row.id,
             kind: row.kind,
             payload: row.payload,
-            attempts: row.attempts + 1,
+            attempts: row.attempts,
             max_attempts: row.max_attempts,
         }))
+    }
+
+    /// Whether a job is done (a handler may complete its job in its own transaction).
+    pub async fn job_done(&self, id: Uuid) -> Result<bool> {
+        let status: Option<String> = on_conn!(read self, |c| {
+            sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+        });
+        Ok(status.as_deref() == Some("done"))
     }
 
     /// Records a failed attempt: retried after a backoff, or failed for good after the last attempt.

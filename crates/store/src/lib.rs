@@ -200,7 +200,9 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        // WAL + synchronous=FULL: a commit is on disk before we answer 2xx (see docs/durability).
+        // WAL; a commit is on disk before we answer 2xx (see docs/durability). The writer runs
+        // with synchronous=NORMAL because group commit syncs the WAL itself, after COMMIT and
+        // before acknowledging, so the next group need not wait for the disk (see `group`).
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -211,7 +213,7 @@ impl Store {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().synchronous(SqliteSynchronous::Normal))
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(readers.clamp(1, 8))
@@ -220,7 +222,7 @@ impl Store {
             .await?;
         Ok(Store {
             pools: Pools::Sqlite {
-                group: Arc::new(group::GroupCommit::new(write.clone())),
+                group: Arc::new(group::GroupCommit::new(write.clone(), path.to_path_buf())),
                 write,
                 read,
             },

@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0003_service_levels.sql"),
     ),
     (4, "search", include_str!("../migrations/0004_search.sql")),
+    (
+        5,
+        "audit_head_trigger",
+        include_str!("../migrations/0005_audit_head_trigger.sql"),
+    ),
 ];
 
 /// The versions of all embedded migrations, in order.
@@ -71,38 +76,56 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<i64>> {
         }
         Pools::Sqlite { write, .. } => {
             let mut conn = write.acquire().await?;
-            sqlx::raw_sql(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
-            .execute(&mut *conn)
-            .await?;
-            for (version, name, sql) in MIGRATIONS {
-                let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-                let done: Option<i64> =
-                    sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                        .bind(version)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                if done.is_some() {
-                    continue;
-                }
-                sqlx::raw_sql(&backend.render_schema(sql))
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                )
-                .bind(version)
-                .bind(*name)
-                .bind(crate::time::to_db(jiff::Timestamp::now()))
-                .execute(&mut *tx)
+            // Migrations commit outside group commit (which syncs the WAL itself): make each
+            // COMMIT sync, then return to the writer's usual NORMAL.
+            sqlx::raw_sql("PRAGMA synchronous = FULL")
+                .execute(&mut *conn)
                 .await?;
-                tx.commit().await?;
-                applied.push(*version);
-            }
+            let result = migrate_sqlite(&mut conn, backend, &mut applied).await;
+            sqlx::raw_sql("PRAGMA synchronous = NORMAL")
+                .execute(&mut *conn)
+                .await?;
+            result?;
         }
     }
     Ok(applied)
+}
+
+async fn migrate_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    backend: crate::Backend,
+    applied: &mut Vec<i64>,
+) -> Result<()> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    for (version, name, sql) in MIGRATIONS {
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_some() {
+            continue;
+        }
+        sqlx::raw_sql(&backend.render_schema(sql))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(version)
+        .bind(*name)
+        .bind(crate::time::to_db(jiff::Timestamp::now()))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        applied.push(*version);
+    }
+    Ok(())
 }
 
 async fn record(

@@ -188,11 +188,12 @@ impl Store {
         tx.commit().await
     }
 
-    /// Ends bulk loading: restores `synchronous=FULL` (SQLite) and refreshes planner statistics.
+    /// Ends bulk loading: restores the writer's `synchronous=NORMAL` (SQLite; group commit syncs
+    /// the WAL itself), checkpoints, and refreshes planner statistics.
     pub async fn seed_finish(&self) -> Result<()> {
         match &self.pools {
             Pools::Sqlite { write, .. } => {
-                sqlx::raw_sql("PRAGMA synchronous = FULL; PRAGMA cache_size = -2000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")
+                sqlx::raw_sql("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")
                     .execute(write)
                     .await?;
             }
