@@ -4,7 +4,7 @@ use crate::audit::{record, Actor};
 use crate::secrets::{new_token, token_hash};
 use crate::{App, AppError, AppResult};
 use meldpunt_core::auth::{BoardAction, IncidentAction, Principal, Role};
-use meldpunt_core::ids::{BoardId, IncidentId, SchoolId, UserId};
+use meldpunt_core::ids::{BoardId, IncidentId, IncidentNumber, SchoolId, UserId};
 use meldpunt_core::incident::{
     Aspects, Category, Classification, Impact, Incident, Kind, Priority, Status, Timeline, Urgency,
 };
@@ -13,9 +13,10 @@ use meldpunt_core::priority::{decide_priority, PriorityMatrix};
 use meldpunt_core::report::{limits, NewReport};
 use meldpunt_core::validation::{Collector, FieldError, ValidationErrors};
 use meldpunt_store::accounts::School;
-use meldpunt_store::incidents::{Cursor, Event, Filter, Page, Sort};
+use meldpunt_store::incidents::{Cursor, Event, Filter, IncidentInsert, Page, Sort};
 use meldpunt_store::jobs::NewJob;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// What the reporter gets back.
 #[derive(Debug, Clone)]
@@ -24,6 +25,38 @@ pub struct Receipt {
     pub incident: Incident,
     /// The private follow-up token (shown once; only its hash is stored).
     pub followup_token: String,
+}
+
+/// A report checked and resolved to its board, with who made it: what `report_many` writes.
+#[derive(Debug, Clone)]
+pub(crate) struct QueuedReport {
+    report: NewReport,
+    board: BoardId,
+    exercise: bool,
+    actor_id: Option<UserId>,
+    actor_label: String,
+    actor_audit_name: String,
+}
+
+impl QueuedReport {
+    pub(crate) fn new(
+        actor: &Actor<'_>,
+        report: NewReport,
+        board: BoardId,
+        exercise: bool,
+    ) -> Self {
+        QueuedReport {
+            report,
+            board,
+            exercise,
+            actor_id: match actor {
+                Actor::User(p) => Some(p.user_id),
+                _ => None,
+            },
+            actor_label: actor.label(),
+            actor_audit_name: actor.audit_name(),
+        }
+    }
 }
 
 /// The register's filters as a person sets them.
@@ -217,12 +250,9 @@ impl App {
         exercise: bool,
     ) -> AppResult<Receipt> {
         let board = self.report_board(actor, &report, board_hint).await?;
-        let mut tx = self.store.begin().await?;
-        let receipt = self
-            .report_in(&mut tx, actor, report, board, exercise)
-            .await?;
-        tx.commit().await?;
-        Ok(receipt)
+        // Through the intake batch writer: concurrent reports share one transaction.
+        self.submit_report(QueuedReport::new(actor, report, board, exercise))
+            .await
     }
 
     /// Registers a report and triages it in the same transaction (the API's create with `kind`):
@@ -239,8 +269,13 @@ impl App {
         let board = self.report_board(&actor, &report, board_hint).await?;
         let mut tx = self.store.begin().await?;
         let mut receipt = self
-            .report_in(&mut tx, &actor, report, board, exercise)
-            .await?;
+            .report_many(
+                &mut tx,
+                vec![QueuedReport::new(&actor, report, board, exercise)],
+            )
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::Internal("no receipt".into()))?;
         let id = receipt.incident.id;
         receipt.incident = self
             .change_in(
@@ -294,97 +329,138 @@ impl App {
         Ok(board)
     }
 
-    /// The body of `report_incident`, inside the caller's transaction.
-    async fn report_in(
+    /// The body of `report_incident` for one or more checked reports, inside the caller's
+    /// transaction: numbers reserved per board, then one multi-row INSERT per table (incidents,
+    /// SLA rows, timeline events, audit entries, jobs), so a batch costs about as many
+    /// statements as a single report (see `intake`).
+    pub(crate) async fn report_many(
         &self,
         tx: &mut meldpunt_store::Tx,
-        actor: &Actor<'_>,
-        report: NewReport,
-        board: BoardId,
-        exercise: bool,
-    ) -> AppResult<Receipt> {
+        reports: Vec<QueuedReport>,
+    ) -> AppResult<Vec<Receipt>> {
         let now = self.now();
         // The number's year is the Dutch calendar year in which the report arrived.
         let year = now
             .in_tz("Europe/Amsterdam")
             .map(|z| z.year())
             .map_err(|e| AppError::Internal(format!("time zone: {e}")))?;
-        let followup_token = new_token();
-        let id = IncidentId::new_v7(now);
-        let number = tx.next_incident_number(board, year).await?;
-        let incident = Incident {
-            id,
-            board_id: board,
-            school_id: report.school_id,
-            number,
-            summary: report.summary,
-            description: report.description,
-            personal_data: report.personal_data,
-            ongoing: report.ongoing,
-            reporter: report.reporter,
-            status: Status::Reported,
-            classification: None,
-            assignee_id: None,
-            resolution: None,
-            cause: None,
-            evaluation: None,
-            no_incident_reason: None,
-            timeline: Timeline {
-                occurred_at: report.occurred_at,
-                reported_at: Some(now),
-                ..Timeline::default()
-            },
-            exercise,
-            version: 1,
-        };
-        tx.insert_incident(&incident, &token_hash(&followup_token), now)
-            .await?;
-        crate::sla::sync_incident_sla(tx, None, &incident, now).await?;
-        tx.insert_event(&Event {
-            id: uuid::Uuid::now_v7(),
-            incident_id: id,
-            at: now,
-            actor_id: match actor {
-                Actor::User(p) => Some(p.user_id),
-                _ => None,
-            },
-            actor_label: actor.label(),
-            event_type: "reported".into(),
-            public: true,
-            body: None,
-            details: json!({ "number": number.to_string() }).to_string(),
-        })
-        .await?;
-        tx.append_audit(record(
-            now,
-            actor,
-            "incident.report",
-            Some(board.to_string()),
-            Some(format!("incident:{id}")),
-            json!({
-                "number": number.to_string(),
-                "school": incident.school_id.map(|s| s.to_string()),
-                "personal_data": incident.personal_data.code(),
-                "anonymous": incident.reporter.is_anonymous(),
-                "exercise": exercise,
-            }),
-        ))
-        .await?;
-        tx.enqueue(
-            &NewJob {
+        let mut boards: Vec<(BoardId, i64)> = Vec::new();
+        for q in &reports {
+            match boards.iter_mut().find(|(b, _)| *b == q.board) {
+                Some((_, n)) => *n += 1,
+                None => boards.push((q.board, 1)),
+            }
+        }
+        let mut next_seq = HashMap::new();
+        let mut sla_settings = HashMap::new();
+        for (board, count) in boards {
+            next_seq.insert(
+                board,
+                tx.reserve_incident_numbers(board, year, count).await?,
+            );
+            sla_settings.insert(board, crate::sla::settings_in_tx(tx, board).await?);
+        }
+        let n = reports.len();
+        let (mut receipts, mut hashes) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut sla_rows, mut events) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut audits, mut jobs) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        // The batch shares one moment; ids in number order keep the register's order (reported
+        // at, then id) the same as the numbers'.
+        let mut ids: Vec<IncidentId> = (0..n).map(|_| IncidentId::new_v7(now)).collect();
+        ids.sort_by_key(|id| id.0);
+        for (q, id) in reports.into_iter().zip(ids) {
+            let seq = next_seq
+                .get_mut(&q.board)
+                .ok_or_else(|| AppError::Internal("board without numbers".into()))?;
+            let number = IncidentNumber { year, seq: *seq };
+            *seq += 1;
+            let (settings, calendar) = sla_settings
+                .get(&q.board)
+                .ok_or_else(|| AppError::Internal("board without settings".into()))?;
+            let followup_token = new_token();
+            let report = q.report;
+            let incident = Incident {
+                id,
+                board_id: q.board,
+                school_id: report.school_id,
+                number,
+                summary: report.summary,
+                description: report.description,
+                personal_data: report.personal_data,
+                ongoing: report.ongoing,
+                reporter: report.reporter,
+                status: Status::Reported,
+                classification: None,
+                assignee_id: None,
+                resolution: None,
+                cause: None,
+                evaluation: None,
+                no_incident_reason: None,
+                timeline: Timeline {
+                    occurred_at: report.occurred_at,
+                    reported_at: Some(now),
+                    ..Timeline::default()
+                },
+                exercise: q.exercise,
+                version: 1,
+            };
+            let (sla_row, alerts) = crate::sla::new_report_sla(&incident, settings, calendar, now);
+            sla_rows.push(sla_row);
+            jobs.extend(alerts);
+            events.push(Event {
+                id: uuid::Uuid::now_v7(),
+                incident_id: id,
+                at: now,
+                actor_id: q.actor_id,
+                actor_label: q.actor_label,
+                event_type: "reported".into(),
+                public: true,
+                body: None,
+                details: json!({ "number": number.to_string() }).to_string(),
+            });
+            audits.push(meldpunt_core::audit::AuditRecord {
+                at: now,
+                actor: q.actor_audit_name,
+                action: "incident.report".into(),
+                board_id: Some(q.board.to_string()),
+                subject: Some(format!("incident:{id}")),
+                details: json!({
+                    "number": number.to_string(),
+                    "school": incident.school_id.map(|s| s.to_string()),
+                    "personal_data": incident.personal_data.code(),
+                    "anonymous": incident.reporter.is_anonymous(),
+                    "exercise": q.exercise,
+                })
+                .to_string(),
+            });
+            jobs.push(NewJob {
                 kind: crate::jobs::NOTIFY_SERVICE_DESK.into(),
                 payload: json!({ "incident_id": id.to_string() }).to_string(),
                 unique_key: Some(format!("{}:{id}", crate::jobs::NOTIFY_SERVICE_DESK)),
                 run_at: now,
                 max_attempts: 8,
-            },
-            now,
-        )
-        .await?;
-        Ok(Receipt {
-            incident,
-            followup_token,
-        })
+            });
+            hashes.push(token_hash(&followup_token));
+            receipts.push(Receipt {
+                incident,
+                followup_token,
+            });
+        }
+        let rows: Vec<IncidentInsert<'_>> = receipts
+            .iter()
+            .zip(&hashes)
+            .map(|(r, h)| IncidentInsert {
+                incident: &r.incident,
+                followup_token_hash: h,
+                updated_at: now,
+            })
+            .collect();
+        tx.insert_incidents(&rows).await?;
+        tx.put_incident_slas(&sla_rows, now).await?;
+        tx.insert_events(&events).await?;
+        tx.append_audit_many(audits).await?;
+        tx.enqueue_many(&jobs, now).await?;
+        Ok(receipts)
     }
 
     /// The register scope of a person, before their own filters. A superset of what they may see;

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod error;
 pub mod escalation;
 pub mod incidents;
+mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod notify;
@@ -55,6 +56,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Settings.
     pub config: Arc<AppConfig>,
+    /// The intake batch writer's queue, started on first use (see `intake`).
+    intake: Arc<std::sync::OnceLock<intake::Intake>>,
 }
 
 impl App {
@@ -64,6 +67,17 @@ impl App {
             store,
             clock,
             config: Arc::new(config),
+            intake: Arc::default(),
+        }
+    }
+
+    /// The same application without the intake queue (for the intake writer itself).
+    pub(crate) fn new_detached(app: &App) -> Self {
+        Self {
+            store: app.store.clone(),
+            clock: app.clock.clone(),
+            config: app.config.clone(),
+            intake: Arc::default(),
         }
     }
 

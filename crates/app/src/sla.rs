@@ -631,14 +631,14 @@ pub async fn sync_incident_sla(
     now: Timestamp,
 ) -> AppResult<()> {
     let (settings, calendar) = settings_in_tx(tx, i.board_id).await?;
-    // A new report has no transitions and no SLA row yet: skip both reads (the intake hot path).
-    let (transitions, existing) = match previous {
-        Some(_) => (
-            tx.transitions(i.id).await?,
-            tx.incident_sla_for_update(i.id).await?,
-        ),
-        None => (Vec::new(), None),
+    let Some(prev) = previous else {
+        let (row, jobs) = new_report_sla(i, &settings, &calendar, now);
+        tx.put_incident_sla(&row, now).await?;
+        tx.enqueue_many(&jobs, now).await?;
+        return Ok(());
     };
+    let transitions = tx.transitions(i.id).await?;
+    let existing = tx.incident_sla_for_update(i.id).await?;
     let status = evaluate_incident(i, &transitions, &settings, &calendar, now);
     let levels = match &existing {
         // A changed priority is a new service level: its thresholds escalate afresh.
@@ -648,34 +648,47 @@ pub async fn sync_incident_sla(
     let row = sla_row(i, &status, &settings, &calendar, levels, now);
     tx.put_incident_sla(&row, now).await?;
 
-    let out_of_hours = !calendar.is_working_time(now);
-    let was_p1 = previous.and_then(Incident::priority) == Some(Priority::P1);
+    let was_p1 = prev.priority() == Some(Priority::P1);
     let is_p1 = i.priority() == Some(Priority::P1);
-    let mut triggers = Vec::new();
-    if previous.is_none() && i.personal_data != PersonalDataAnswer::No && out_of_hours {
-        triggers.push(crate::oncall::TRIGGER_PERSONAL_DATA);
-    }
     if is_p1 && !was_p1 && i.status.is_open() {
-        if out_of_hours {
-            triggers.push(crate::oncall::TRIGGER_P1);
+        if !calendar.is_working_time(now) {
+            tx.enqueue(&oncall_alert(i, crate::oncall::TRIGGER_P1, now), now)
+                .await?;
         }
         crate::escalation::enqueue_crisis_p1(tx, i, now).await?;
     }
-    for t in triggers {
-        tx.enqueue(
-            &NewJob {
-                kind: ONCALL_ALERT.into(),
-                payload: json!({ "incident_id": i.id.to_string(), "trigger": t, "step": 0 })
-                    .to_string(),
-                unique_key: Some(format!("oncall-alert:{}:{t}:0", i.id)),
-                run_at: now,
-                max_attempts: 5,
-            },
-            now,
-        )
-        .await?;
-    }
     Ok(())
+}
+
+/// The SLA row of a new report, and the on-call alert it needs: a report that may involve
+/// personal data, arriving outside working hours. Pure, so intake batches compute it per report
+/// after reading each board's settings once. A new report is untriaged, so it has no priority
+/// and cannot be a new P1 (that starts with triage, in `sync_incident_sla`).
+pub(crate) fn new_report_sla(
+    i: &Incident,
+    settings: &SlaSettings,
+    calendar: &BusinessCalendar,
+    now: Timestamp,
+) -> (IncidentSlaRow, Vec<NewJob>) {
+    let status = evaluate_incident(i, &[], settings, calendar, now);
+    let row = sla_row(i, &status, settings, calendar, (0, 0), now);
+    let mut jobs = Vec::new();
+    if i.personal_data != PersonalDataAnswer::No && !calendar.is_working_time(now) {
+        jobs.push(oncall_alert(i, crate::oncall::TRIGGER_PERSONAL_DATA, now));
+    }
+    (row, jobs)
+}
+
+/// The first on-call alert for an incident and trigger.
+fn oncall_alert(i: &Incident, trigger: &str, now: Timestamp) -> NewJob {
+    NewJob {
+        kind: ONCALL_ALERT.into(),
+        payload: json!({ "incident_id": i.id.to_string(), "trigger": trigger, "step": 0 })
+            .to_string(),
+        unique_key: Some(format!("oncall-alert:{}:{trigger}:0", i.id)),
+        run_at: now,
+        max_attempts: 5,
+    }
 }
 
 // ------------------------------------------------------------------ the scan

@@ -83,6 +83,9 @@ struct Cli {
     /// Folder with rt5-setup.sh and rt5-bench.sh.
     #[arg(long, default_value = "../shared/peers")]
     peers: PathBuf,
+    /// Also run (b) with the server pinned to these CPUs (`meldpunt serve --cpus`), e.g. `0`.
+    #[arg(long, value_delimiter = ',')]
+    pinned_cpus: Vec<usize>,
     /// Results file (JSON).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -296,11 +299,20 @@ struct Server {
 }
 
 async fn start_server(cli: &Cli, db: &Db) -> Result<Server> {
+    start_server_on(cli, db, &[]).await
+}
+
+/// Starts `meldpunt serve`, pinned to `cpus` when not empty.
+async fn start_server_on(cli: &Cli, db: &Db, cpus: &[usize]) -> Result<Server> {
     let port = free_port()?;
     let mut c = meldpunt(cli, db);
     c.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    if !cpus.is_empty() {
+        let list: Vec<String> = cpus.iter().map(ToString::to_string).collect();
+        c.args(["--cpus", &list.join(",")]);
+    }
     let t0 = Instant::now();
     let child = c.spawn()?;
     let pid = child.id().ok_or_else(|| anyhow!("no pid"))?;
@@ -833,6 +845,23 @@ async fn backend(cli: &Cli, be: Be) -> Result<Value> {
             r.insert("peak_rss_mib".into(), json!(proc_mib(server.pid, "VmHWM:")));
             stop_server(server).await?;
             r.insert("intake".into(), json!(runs));
+            if !cli.pinned_cpus.is_empty() {
+                // The same runs against a server confined to `--pinned-cpus`.
+                let server = start_server_on(cli, &fresh, &cli.pinned_cpus).await?;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let mut runs = Vec::new();
+                for c in [1usize, 8, 32] {
+                    let v = intake(&server, &token, c, cli.intake_secs).await?;
+                    eprintln!(
+                        "  (b) {c:>2} clients, server on CPUs {:?}: {v}",
+                        cli.pinned_cpus
+                    );
+                    runs.push(v);
+                }
+                stop_server(server).await?;
+                r.insert("intake_pinned".into(), json!(runs));
+                r.insert("pinned_cpus".into(), json!(cli.pinned_cpus));
+            }
         }
     }
     if matches!(cli.what, What::All | What::Register) {
@@ -945,17 +974,22 @@ fn print_table(res: &Value) {
     row("(a) limit store layer, reports/s", &|v| {
         cell(g(v, "limit_store.per_s"))
     });
-    for (i, c) in [1, 8, 32].iter().enumerate() {
-        row(&format!("(b) intake {c} clients, reports/s"), &|v| {
-            cell(g(v, &format!("intake.{i}.per_s")))
-        });
-        row(&format!("(b) intake {c} clients, p50 / p99 ms"), &|v| {
-            format!(
-                "{} / {}",
-                cell(g(v, &format!("intake.{i}.p50_ms"))),
-                cell(g(v, &format!("intake.{i}.p99_ms")))
-            )
-        });
+    for (key, label) in [("intake", "intake"), ("intake_pinned", "intake, pinned")] {
+        if bes.iter().all(|b| res[*b][key].is_null()) {
+            continue;
+        }
+        for (i, c) in [1, 8, 32].iter().enumerate() {
+            row(&format!("(b) {label} {c} clients, reports/s"), &|v| {
+                cell(g(v, &format!("{key}.{i}.per_s")))
+            });
+            row(&format!("(b) {label} {c} clients, p50 / p99 ms"), &|v| {
+                format!(
+                    "{} / {}",
+                    cell(g(v, &format!("{key}.{i}.p50_ms"))),
+                    cell(g(v, &format!("{key}.{i}.p99_ms")))
+                )
+            });
+        }
     }
     row("(b)/(a raw) at 32 clients", &|v| {
         let b = g(v, "intake.2.per_s").as_f64();

@@ -88,9 +88,15 @@ struct ServeArgs {
     /// Reports accepted per IP address per minute on the public form.
     #[arg(long, env = "MELDPUNT_REPORT_RATE", default_value_t = 10)]
     report_rate: u32,
-    /// Jobs (notifications, SLA checks) this instance runs at the same time.
-    #[arg(long, env = "MELDPUNT_JOB_WORKERS", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=16))]
+    /// Jobs (notifications, SLA checks) this instance runs at the same time. 0 makes a web-only
+    /// instance: another instance on the same PostgreSQL database must run the jobs.
+    #[arg(long, env = "MELDPUNT_JOB_WORKERS", default_value_t = 3, value_parser = clap::value_parser!(u16).range(0..=16))]
     job_workers: u16,
+    /// Run on these CPUs only, e.g. `0` or `0,1` (Linux). On SQLite one CPU is often faster for
+    /// writes: each statement hands work between threads, and hand-offs across CPUs cost more
+    /// than the work itself on small VMs (docs/performance.md).
+    #[arg(long, env = "MELDPUNT_CPUS", value_delimiter = ',')]
+    cpus: Vec<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -218,8 +224,7 @@ fn explain(e: AppError) -> anyhow::Error {
     }
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MELDPUNT_LOG")
@@ -228,12 +233,54 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    match run(cli).await {
+    // CPU affinity before the runtime starts, so every thread (runtime, database) inherits it.
+    if let Command::Serve(a) = &cli.command {
+        if let Err(e) = pin_to_cpus(&a.cpus) {
+            eprintln!("error: --cpus: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Restricts this thread (and the threads it starts later) to `cpus`; nothing when empty.
+#[cfg(target_os = "linux")]
+fn pin_to_cpus(cpus: &[usize]) -> Result<()> {
+    use nix::sched::{sched_setaffinity, CpuSet};
+    if cpus.is_empty() {
+        return Ok(());
+    }
+    let mut set = CpuSet::new();
+    for &c in cpus {
+        set.set(c)
+            .map_err(|_| anyhow::anyhow!("CPU {c} is out of range"))?;
+    }
+    sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)
+        .with_context(|| format!("cannot run on CPUs {cpus:?}"))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin_to_cpus(cpus: &[usize]) -> Result<()> {
+    if cpus.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("only supported on Linux")
     }
 }
 

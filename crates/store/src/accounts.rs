@@ -501,11 +501,32 @@ impl Store {
         let rows: Vec<UserRow> = on_conn!(read self, |c| {
             sqlx::query_as(&sql).bind(board.0).fetch_all(c).await?
         });
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let u: User = r.into();
-            let grants = self.grants(u.id).await?;
-            out.push((u, grants));
+        // All their grants in a second query (not one per account: this runs for every new report).
+        let grant_rows: Vec<(Uuid, String, Uuid, Option<Uuid>)> = on_conn!(read self, |c| {
+            sqlx::query_as("SELECT user_id, role, board_id, school_id FROM role_grants WHERE user_id IN (SELECT user_id FROM role_grants WHERE board_id = $1) ORDER BY created_at")
+                .bind(board.0)
+                .fetch_all(c)
+                .await?
+        });
+        let mut out: Vec<(User, Vec<RoleGrant>)> = rows
+            .into_iter()
+            .map(|r| (User::from(r), Vec::new()))
+            .collect();
+        let index: std::collections::HashMap<Uuid, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(k, (u, _))| (u.id.0, k))
+            .collect();
+        for (user, role, board_id, school_id) in grant_rows {
+            let grant = RoleGrant {
+                role: Role::from_code(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("role '{role}'")))?,
+                board_id: BoardId(board_id),
+                school_id: school_id.map(SchoolId),
+            };
+            if let Some(&k) = index.get(&user) {
+                out[k].1.push(grant);
+            }
         }
         Ok(out)
     }

@@ -36,31 +36,65 @@ impl From<Row> for AuditEntry {
     }
 }
 
+/// Audit rows per INSERT statement (9 parameters each).
+const AUDIT_ROWS: usize = 1000;
+
 impl Tx {
     /// Appends one chained entry. Locks the head row, so concurrent transactions chain in order;
     /// the head moves by trigger with the INSERT.
     pub async fn append_audit(&mut self, record: AuditRecord) -> Result<AuditEntry> {
-        let lock = self.backend().for_update();
-        let sql = format!("SELECT seq, hash FROM audit_head WHERE id = 1{lock}");
-        let (seq, hash): (i64, String) =
+        let mut entries = self.append_audit_many(vec![record]).await?;
+        entries
+            .pop()
+            .ok_or_else(|| crate::StoreError::Corrupt("no audit entry appended".into()))
+    }
+
+    /// Appends chained entries in order, several rows per statement (one head read).
+    pub async fn append_audit_many(
+        &mut self,
+        records: Vec<AuditRecord>,
+    ) -> Result<Vec<AuditEntry>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let backend = self.backend();
+        let sql = format!(
+            "SELECT seq, hash FROM audit_head WHERE id = 1{}",
+            backend.for_update()
+        );
+        let (mut seq, mut hash): (i64, String) =
             on_conn!(tx self, |c| sqlx::query_as(&sql).fetch_one(c).await?);
-        let e = append(seq, &hash, record);
-        on_conn!(tx self, |c| {
-            sqlx::query("INSERT INTO audit_log (seq, at, actor, action, board_id, subject, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                .bind(e.seq)
-                .bind(time::to_db(e.record.at))
-                .bind(&e.record.actor)
-                .bind(&e.record.action)
-                .bind(&e.record.board_id)
-                .bind(&e.record.subject)
-                .bind(&e.record.details)
-                .bind(&e.prev_hash)
-                .bind(&e.hash)
-                .execute(c)
-                .await?;
-        });
-        // The head follows by trigger (migration 0005).
-        Ok(e)
+        let mut entries = Vec::with_capacity(records.len());
+        for r in records {
+            let e = append(seq, &hash, r);
+            seq = e.seq;
+            hash.clone_from(&e.hash);
+            entries.push(e);
+        }
+        for chunk in entries.chunks(AUDIT_ROWS) {
+            let sql = format!(
+                "INSERT INTO audit_log (seq, at, actor, action, board_id, subject, details, prev_hash, hash) VALUES {}",
+                backend.values(chunk.len(), 9)
+            );
+            on_conn!(tx self, |c| {
+                let mut q = sqlx::query(&sql);
+                for e in chunk {
+                    q = q
+                        .bind(e.seq)
+                        .bind(time::to_db(e.record.at))
+                        .bind(e.record.actor.as_str())
+                        .bind(e.record.action.as_str())
+                        .bind(e.record.board_id.as_deref())
+                        .bind(e.record.subject.as_deref())
+                        .bind(e.record.details.as_str())
+                        .bind(e.prev_hash.as_str())
+                        .bind(e.hash.as_str());
+                }
+                q.execute(c).await?;
+            });
+        }
+        // The head follows by trigger (migration 0005), row by row in insertion order.
+        Ok(entries)
     }
 }
 
@@ -138,6 +172,26 @@ impl Store {
                 .await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Test helper: the number of rows in one of meldpunt's tables.
+    #[doc(hidden)]
+    pub async fn count_rows(&self, table: &str) -> Result<i64> {
+        const TABLES: &[&str] = &[
+            "incidents",
+            "incident_events",
+            "incident_sla",
+            "jobs",
+            "audit_log",
+            "notifications",
+        ];
+        let Some(table) = TABLES.iter().find(|t| **t == table) else {
+            return Err(crate::StoreError::Corrupt(format!(
+                "unknown table '{table}'"
+            )));
+        };
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        Ok(on_conn!(read self, |c| sqlx::query_scalar(&sql).fetch_one(c).await?))
     }
 
     /// Test and demo helper: runs one raw statement (used to tamper with rows in tests).

@@ -55,6 +55,33 @@ impl Backend {
         out.replace("{uuid}", self.uuid_type())
     }
 
+    /// `(…), (…)` placeholders for a multi-row INSERT. SQLite gets anonymous `?`: with numbered
+    /// `$N` every bind looks its name up in a list (`sqlite3_bind_parameter_name`), quadratic in a
+    /// statement with thousands of parameters.
+    pub(crate) fn values(self, rows: usize, cols: usize) -> String {
+        let mut s = String::with_capacity(rows * cols * 6);
+        for r in 0..rows {
+            if r > 0 {
+                s.push_str(", ");
+            }
+            s.push('(');
+            for c in 0..cols {
+                if c > 0 {
+                    s.push_str(", ");
+                }
+                match self {
+                    Backend::Sqlite => s.push('?'),
+                    Backend::Postgres => {
+                        s.push('$');
+                        s.push_str(&(r * cols + c + 1).to_string());
+                    }
+                }
+            }
+            s.push(')');
+        }
+        s
+    }
+
     /// Name for logs.
     pub fn name(self) -> &'static str {
         match self {

@@ -10,6 +10,22 @@ use meldpunt_core::incident::{
 use sqlx::FromRow;
 use uuid::Uuid;
 
+/// A new incident row for `Tx::insert_incidents`.
+#[derive(Debug, Clone, Copy)]
+pub struct IncidentInsert<'a> {
+    /// The incident, numbered.
+    pub incident: &'a Incident,
+    /// Hash of its follow-up token (unique).
+    pub followup_token_hash: &'a str,
+    /// Last change (also the report moment when the timeline has none).
+    pub updated_at: Timestamp,
+}
+
+/// Incident rows per INSERT statement (40 parameters each; SQLite allows 32,766).
+const INCIDENT_ROWS: usize = 400;
+/// Event rows per INSERT statement (9 parameters each).
+const EVENT_ROWS: usize = 1600;
+
 pub(crate) const COLS: &str = "id, board_id, school_id, number_year, number_seq, summary, description, personal_data, ongoing, reporter_name, reporter_email, reporter_phone, status, kind, aspects, category, impact, urgency, priority, priority_override_reason, assignee_id, resolution, cause, evaluation, no_incident_reason, occurred_at, detected_at, reported_at, registered_at, first_response_at, contained_at, resolved_at, evaluated_at, closed_at, exercise, version";
 
 #[derive(FromRow)]
@@ -520,20 +536,32 @@ macro_rules! bind_values {
 }
 
 impl Tx {
-    /// Hands out the next incident number of a board for a year.
+    /// The next number of a board's year.
     pub async fn next_incident_number(
         &mut self,
         board: BoardId,
         year: i16,
     ) -> Result<IncidentNumber> {
-        let seq: i64 = on_conn!(tx self, |c| {
-            sqlx::query_scalar("INSERT INTO incident_counters (board_id, year, last_seq) VALUES ($1, $2, 1) ON CONFLICT (board_id, year) DO UPDATE SET last_seq = incident_counters.last_seq + 1 RETURNING last_seq")
+        let seq = self.reserve_incident_numbers(board, year, 1).await?;
+        Ok(IncidentNumber { year, seq })
+    }
+
+    /// Reserves `count` consecutive numbers of a board's year; returns the first sequence number.
+    pub async fn reserve_incident_numbers(
+        &mut self,
+        board: BoardId,
+        year: i16,
+        count: i64,
+    ) -> Result<i64> {
+        let last: i64 = on_conn!(tx self, |c| {
+            sqlx::query_scalar("INSERT INTO incident_counters (board_id, year, last_seq) VALUES ($1, $2, $3) ON CONFLICT (board_id, year) DO UPDATE SET last_seq = incident_counters.last_seq + $3 RETURNING last_seq")
                 .bind(board.0)
                 .bind(i64::from(year))
+                .bind(count)
                 .fetch_one(c)
                 .await?
         });
-        Ok(IncidentNumber { year, seq })
+        Ok(last - count + 1)
     }
 
     /// Stores a new incident with the hash of its follow-up token.
@@ -543,56 +571,73 @@ impl Tx {
         followup_token_hash: &str,
         now: Timestamp,
     ) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO incidents ({COLS}, followup_token_hash, search_text, priority_rank, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40)"
-        );
-        let c = i.classification.as_ref();
-        let t = &i.timeline;
-        on_conn!(tx self, |conn| {
-            sqlx::query(&sql)
-                .bind(i.id.0)
-                .bind(i.board_id.0)
-                .bind(i.school_id.map(|s| s.0))
-                .bind(i64::from(i.number.year))
-                .bind(i.number.seq)
-                .bind(&i.summary)
-                .bind(&i.description)
-                .bind(i.personal_data.code())
-                .bind(i.ongoing)
-                .bind(&i.reporter.name)
-                .bind(&i.reporter.email)
-                .bind(&i.reporter.phone)
-                .bind(i.status.code())
-                .bind(c.map(|c| c.kind.code()))
-                .bind(c.map(|c| c.aspects.code()))
-                .bind(c.map(|c| c.category.code()))
-                .bind(c.map(|c| c.impact.code()))
-                .bind(c.map(|c| c.urgency.code()))
-                .bind(c.map(|c| c.priority.code()))
-                .bind(c.and_then(|c| c.priority_override_reason.clone()))
-                .bind(i.assignee_id.map(|u| u.0))
-                .bind(&i.resolution)
-                .bind(&i.cause)
-                .bind(&i.evaluation)
-                .bind(&i.no_incident_reason)
-                .bind(time::opt_to_db(t.occurred_at))
-                .bind(time::opt_to_db(t.detected_at))
-                .bind(time::to_db(t.reported_at.unwrap_or(now)))
-                .bind(time::opt_to_db(t.registered_at))
-                .bind(time::opt_to_db(t.first_response_at))
-                .bind(time::opt_to_db(t.contained_at))
-                .bind(time::opt_to_db(t.resolved_at))
-                .bind(time::opt_to_db(t.evaluated_at))
-                .bind(time::opt_to_db(t.closed_at))
-                .bind(i.exercise)
-                .bind(i.version)
-                .bind(followup_token_hash)
-                .bind(search_text(i))
-                .bind(rank_of(i))
-                .bind(time::to_db(now))
-                .execute(conn)
-                .await?;
-        });
+        self.insert_incidents(&[IncidentInsert {
+            incident: i,
+            followup_token_hash,
+            updated_at: now,
+        }])
+        .await
+    }
+
+    /// Stores new incidents, several rows per statement (intake batches, seeding).
+    pub async fn insert_incidents(&mut self, rows: &[IncidentInsert<'_>]) -> Result<()> {
+        let backend = self.backend();
+        for chunk in rows.chunks(INCIDENT_ROWS) {
+            let sql = format!(
+                "INSERT INTO incidents ({COLS}, followup_token_hash, search_text, priority_rank, updated_at) VALUES {}",
+                backend.values(chunk.len(), 40)
+            );
+            on_conn!(tx self, |conn| {
+                let mut q = sqlx::query(&sql);
+                for r in chunk {
+                    let i = r.incident;
+                    let c = i.classification.as_ref();
+                    let t = &i.timeline;
+                    q = q
+                        .bind(i.id.0)
+                        .bind(i.board_id.0)
+                        .bind(i.school_id.map(|s| s.0))
+                        .bind(i64::from(i.number.year))
+                        .bind(i.number.seq)
+                        .bind(i.summary.as_str())
+                        .bind(i.description.as_str())
+                        .bind(i.personal_data.code())
+                        .bind(i.ongoing)
+                        .bind(i.reporter.name.as_deref())
+                        .bind(i.reporter.email.as_deref())
+                        .bind(i.reporter.phone.as_deref())
+                        .bind(i.status.code())
+                        .bind(c.map(|c| c.kind.code()))
+                        .bind(c.map(|c| c.aspects.code()))
+                        .bind(c.map(|c| c.category.code()))
+                        .bind(c.map(|c| c.impact.code()))
+                        .bind(c.map(|c| c.urgency.code()))
+                        .bind(c.map(|c| c.priority.code()))
+                        .bind(c.and_then(|c| c.priority_override_reason.as_deref()))
+                        .bind(i.assignee_id.map(|u| u.0))
+                        .bind(i.resolution.as_deref())
+                        .bind(i.cause.as_deref())
+                        .bind(i.evaluation.as_deref())
+                        .bind(i.no_incident_reason.as_deref())
+                        .bind(time::opt_to_db(t.occurred_at))
+                        .bind(time::opt_to_db(t.detected_at))
+                        .bind(time::to_db(t.reported_at.unwrap_or(r.updated_at)))
+                        .bind(time::opt_to_db(t.registered_at))
+                        .bind(time::opt_to_db(t.first_response_at))
+                        .bind(time::opt_to_db(t.contained_at))
+                        .bind(time::opt_to_db(t.resolved_at))
+                        .bind(time::opt_to_db(t.evaluated_at))
+                        .bind(time::opt_to_db(t.closed_at))
+                        .bind(i.exercise)
+                        .bind(i.version)
+                        .bind(r.followup_token_hash)
+                        .bind(search_text(i))
+                        .bind(rank_of(i))
+                        .bind(time::to_db(r.updated_at));
+                }
+                q.execute(conn).await?;
+            });
+        }
         Ok(())
     }
 
@@ -672,20 +717,34 @@ impl Tx {
 
     /// Appends a timeline event.
     pub async fn insert_event(&mut self, e: &Event) -> Result<()> {
-        on_conn!(tx self, |c| {
-            sqlx::query("INSERT INTO incident_events (id, incident_id, at, actor_id, actor_label, event_type, public, body, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                .bind(e.id)
-                .bind(e.incident_id.0)
-                .bind(time::to_db(e.at))
-                .bind(e.actor_id.map(|u| u.0))
-                .bind(&e.actor_label)
-                .bind(&e.event_type)
-                .bind(e.public)
-                .bind(&e.body)
-                .bind(&e.details)
-                .execute(c)
-                .await?;
-        });
+        self.insert_events(std::slice::from_ref(e)).await
+    }
+
+    /// Appends timeline events, several rows per statement.
+    pub async fn insert_events(&mut self, events: &[Event]) -> Result<()> {
+        let backend = self.backend();
+        for chunk in events.chunks(EVENT_ROWS) {
+            let sql = format!(
+                "INSERT INTO incident_events (id, incident_id, at, actor_id, actor_label, event_type, public, body, details) VALUES {}",
+                backend.values(chunk.len(), 9)
+            );
+            on_conn!(tx self, |c| {
+                let mut q = sqlx::query(&sql);
+                for e in chunk {
+                    q = q
+                        .bind(e.id)
+                        .bind(e.incident_id.0)
+                        .bind(time::to_db(e.at))
+                        .bind(e.actor_id.map(|u| u.0))
+                        .bind(e.actor_label.as_str())
+                        .bind(e.event_type.as_str())
+                        .bind(e.public)
+                        .bind(e.body.as_deref())
+                        .bind(e.details.as_str());
+                }
+                q.execute(c).await?;
+            });
+        }
         Ok(())
     }
 }

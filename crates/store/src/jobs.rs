@@ -49,6 +49,9 @@ struct JobRow {
     max_attempts: i64,
 }
 
+/// Job rows per INSERT statement (10 parameters each).
+const JOB_ROWS: usize = 1000;
+
 /// Job status values.
 pub mod status {
     /// Waiting to run (or to be retried).
@@ -71,20 +74,37 @@ pub fn backoff(attempts: i64) -> SignedDuration {
 impl Tx {
     /// Enqueues a job; returns false when a job with the same unique key already exists.
     pub async fn enqueue(&mut self, job: &NewJob, now: Timestamp) -> Result<bool> {
-        let n = on_conn!(tx self, |c| {
-            sqlx::query("INSERT INTO jobs (id, kind, payload, unique_key, status, run_at, attempts, max_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6, $7, $7) ON CONFLICT (unique_key) DO NOTHING")
-                .bind(Uuid::now_v7())
-                .bind(&job.kind)
-                .bind(&job.payload)
-                .bind(&job.unique_key)
-                .bind(time::to_db(job.run_at))
-                .bind(job.max_attempts)
-                .bind(time::to_db(now))
-                .execute(c)
-                .await?
-                .rows_affected()
-        });
-        Ok(n == 1)
+        Ok(self.enqueue_many(std::slice::from_ref(job), now).await? == 1)
+    }
+
+    /// Enqueues several jobs in one statement; returns how many were new (see `enqueue`).
+    pub async fn enqueue_many(&mut self, jobs: &[NewJob], now: Timestamp) -> Result<u64> {
+        let backend = self.backend();
+        let mut fresh = 0;
+        for chunk in jobs.chunks(JOB_ROWS) {
+            let sql = format!(
+                "INSERT INTO jobs (id, kind, payload, unique_key, status, run_at, attempts, max_attempts, created_at, updated_at) VALUES {} ON CONFLICT (unique_key) DO NOTHING",
+                backend.values(chunk.len(), 10)
+            );
+            fresh += on_conn!(tx self, |c| {
+                let mut q = sqlx::query(&sql);
+                for job in chunk {
+                    q = q
+                        .bind(Uuid::now_v7())
+                        .bind(job.kind.as_str())
+                        .bind(job.payload.as_str())
+                        .bind(job.unique_key.as_deref())
+                        .bind("pending")
+                        .bind(time::to_db(job.run_at))
+                        .bind(0_i64)
+                        .bind(job.max_attempts)
+                        .bind(time::to_db(now))
+                        .bind(time::to_db(now));
+                }
+                q.execute(c).await?.rows_affected()
+            });
+        }
+        Ok(fresh)
     }
 
     /// Records a notification in the delivery log.

@@ -174,6 +174,9 @@ struct IncidentSlaDb {
     next_check_at: Option<i64>,
 }
 
+/// SLA rows per INSERT statement (28 parameters each).
+const SLA_ROWS: usize = 500;
+
 const SLA_COLS: &str = "incident_id, board_id, school_id, assignee_id, is_open, exercise, priority, triaged, clock, paused, reported_at, computed_at, response_state, response_target, response_elapsed, response_at_risk_at, response_due_at, response_stopped_at, response_level, resolution_state, resolution_target, resolution_elapsed, resolution_at_risk_at, resolution_due_at, resolution_stopped_at, resolution_level, next_check_at";
 
 /// The stored state codes, interned so `ClockRow` stays `Copy`.
@@ -508,42 +511,57 @@ impl Tx {
 
     /// Writes the SLA row of an incident.
     pub async fn put_incident_sla(&mut self, r: &IncidentSlaRow, now: Timestamp) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO incident_sla ({SLA_COLS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) ON CONFLICT (incident_id) DO UPDATE SET school_id = excluded.school_id, assignee_id = excluded.assignee_id, is_open = excluded.is_open, exercise = excluded.exercise, priority = excluded.priority, triaged = excluded.triaged, clock = excluded.clock, paused = excluded.paused, reported_at = excluded.reported_at, computed_at = excluded.computed_at, response_state = excluded.response_state, response_target = excluded.response_target, response_elapsed = excluded.response_elapsed, response_at_risk_at = excluded.response_at_risk_at, response_due_at = excluded.response_due_at, response_stopped_at = excluded.response_stopped_at, response_level = excluded.response_level, resolution_state = excluded.resolution_state, resolution_target = excluded.resolution_target, resolution_elapsed = excluded.resolution_elapsed, resolution_at_risk_at = excluded.resolution_at_risk_at, resolution_due_at = excluded.resolution_due_at, resolution_stopped_at = excluded.resolution_stopped_at, resolution_level = excluded.resolution_level, next_check_at = excluded.next_check_at, updated_at = excluded.updated_at"
-        );
-        on_conn!(tx self, |c| {
-            sqlx::query(&sql)
-                .bind(r.incident_id.0)
-                .bind(r.board_id.0)
-                .bind(r.school_id.map(|s| s.0))
-                .bind(r.assignee_id.map(|u| u.0))
-                .bind(r.is_open)
-                .bind(r.exercise)
-                .bind(&r.priority)
-                .bind(r.triaged)
-                .bind(&r.clock)
-                .bind(r.paused)
-                .bind(time::to_db(r.reported_at))
-                .bind(time::to_db(r.computed_at))
-                .bind(r.response.state)
-                .bind(r.response.target_us)
-                .bind(r.response.elapsed_us)
-                .bind(time::opt_to_db(r.response.at_risk_at))
-                .bind(time::opt_to_db(r.response.due_at))
-                .bind(time::opt_to_db(r.response.stopped_at))
-                .bind(r.response.level)
-                .bind(r.resolution.state)
-                .bind(r.resolution.target_us)
-                .bind(r.resolution.elapsed_us)
-                .bind(time::opt_to_db(r.resolution.at_risk_at))
-                .bind(time::opt_to_db(r.resolution.due_at))
-                .bind(time::opt_to_db(r.resolution.stopped_at))
-                .bind(r.resolution.level)
-                .bind(time::opt_to_db(r.next_check_at))
-                .bind(time::to_db(now))
-                .execute(c)
-                .await?;
-        });
+        self.put_incident_slas(std::slice::from_ref(r), now).await
+    }
+
+    /// Stores several incidents' SLA rows in one statement (see `put_incident_sla`).
+    pub async fn put_incident_slas(
+        &mut self,
+        rows: &[IncidentSlaRow],
+        now: Timestamp,
+    ) -> Result<()> {
+        let backend = self.backend();
+        for chunk in rows.chunks(SLA_ROWS) {
+            let sql = format!(
+                "INSERT INTO incident_sla ({SLA_COLS}, updated_at) VALUES {} ON CONFLICT (incident_id) DO UPDATE SET school_id = excluded.school_id, assignee_id = excluded.assignee_id, is_open = excluded.is_open, exercise = excluded.exercise, priority = excluded.priority, triaged = excluded.triaged, clock = excluded.clock, paused = excluded.paused, reported_at = excluded.reported_at, computed_at = excluded.computed_at, response_state = excluded.response_state, response_target = excluded.response_target, response_elapsed = excluded.response_elapsed, response_at_risk_at = excluded.response_at_risk_at, response_due_at = excluded.response_due_at, response_stopped_at = excluded.response_stopped_at, response_level = excluded.response_level, resolution_state = excluded.resolution_state, resolution_target = excluded.resolution_target, resolution_elapsed = excluded.resolution_elapsed, resolution_at_risk_at = excluded.resolution_at_risk_at, resolution_due_at = excluded.resolution_due_at, resolution_stopped_at = excluded.resolution_stopped_at, resolution_level = excluded.resolution_level, next_check_at = excluded.next_check_at, updated_at = excluded.updated_at",
+                backend.values(chunk.len(), 28)
+            );
+            on_conn!(tx self, |c| {
+                let mut q = sqlx::query(&sql);
+                for r in chunk {
+                    q = q
+                        .bind(r.incident_id.0)
+                        .bind(r.board_id.0)
+                        .bind(r.school_id.map(|s| s.0))
+                        .bind(r.assignee_id.map(|u| u.0))
+                        .bind(r.is_open)
+                        .bind(r.exercise)
+                        .bind(r.priority.as_str())
+                        .bind(r.triaged)
+                        .bind(r.clock.as_str())
+                        .bind(r.paused)
+                        .bind(time::to_db(r.reported_at))
+                        .bind(time::to_db(r.computed_at))
+                        .bind(r.response.state)
+                        .bind(r.response.target_us)
+                        .bind(r.response.elapsed_us)
+                        .bind(time::opt_to_db(r.response.at_risk_at))
+                        .bind(time::opt_to_db(r.response.due_at))
+                        .bind(time::opt_to_db(r.response.stopped_at))
+                        .bind(r.response.level)
+                        .bind(r.resolution.state)
+                        .bind(r.resolution.target_us)
+                        .bind(r.resolution.elapsed_us)
+                        .bind(time::opt_to_db(r.resolution.at_risk_at))
+                        .bind(time::opt_to_db(r.resolution.due_at))
+                        .bind(time::opt_to_db(r.resolution.stopped_at))
+                        .bind(r.resolution.level)
+                        .bind(time::opt_to_db(r.next_check_at))
+                        .bind(time::to_db(now));
+                }
+                q.execute(c).await?;
+            });
+        }
         Ok(())
     }
 
