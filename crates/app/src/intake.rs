@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 /// Most reports in one batch (40 columns each in the incident INSERT).
 const MAX_BATCH: usize = 64;
 /// Batches written at the same time: while one waits for its fsync, the next uses the writer.
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 2;
 /// Reports waiting for a batch before `submit` waits too (back-pressure).
 const QUEUE: usize = 4096;
 

@@ -12,6 +12,7 @@ use meldpunt_core::auth::Role;
 use meldpunt_core::ids::IncidentId;
 use meldpunt_store::jobs::{Job, Notification};
 use serde_json::json;
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -34,6 +35,9 @@ pub const PERIODIC: &[(&str, SignedDuration)] = &[
     (crate::sla::SLA_BACKFILL, SignedDuration::from_hours(1)),
 ];
 
+/// Service-desk notices a runner takes at once (see `App::run_next_jobs`).
+const NOTICE_BATCH: i64 = 16;
+
 /// How long a claimed job is reserved for its worker.
 pub const LEASE: SignedDuration = SignedDuration::from_mins(5);
 
@@ -55,6 +59,43 @@ impl App {
         let Some(job) = self.store.claim_job(worker, now, LEASE).await? else {
             return Ok(Outcome::Idle);
         };
+        self.run_claimed(job, worker).await
+    }
+
+    /// Claims and runs the next due job; when it is a first attempt of a service-desk notice,
+    /// also up to `NOTICE_BATCH - 1` more of those, run together (`notify_service_desk_batch`).
+    /// Other kinds run one at a time, so slow deliveries of several runners do not queue behind
+    /// each other.
+    pub async fn run_next_jobs(&self, worker: &str) -> AppResult<Outcome> {
+        let now = self.now();
+        let Some(job) = self.store.claim_job(worker, now, LEASE).await? else {
+            return Ok(Outcome::Idle);
+        };
+        if job.kind != NOTIFY_SERVICE_DESK || job.attempts != 1 {
+            return self.run_claimed(job, worker).await;
+        }
+        let more = self
+            .store
+            .claim_jobs(
+                worker,
+                now,
+                LEASE,
+                NOTICE_BATCH - 1,
+                Some(NOTIFY_SERVICE_DESK),
+            )
+            .await?;
+        let (mut notices, others): (Vec<Job>, Vec<Job>) =
+            more.into_iter().partition(|j| j.attempts == 1);
+        notices.insert(0, job);
+        self.notify_service_desk_batch(notices, worker).await;
+        for job in others {
+            self.run_claimed(job, worker).await?;
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// Runs a claimed job and completes it, or records the failed attempt.
+    async fn run_claimed(&self, job: Job, worker: &str) -> AppResult<Outcome> {
         match self.handle(&job, worker).await {
             Ok(()) => {
                 // Handlers that record their result may complete the job in their own
@@ -90,7 +131,7 @@ impl App {
             if let Err(e) = self.enqueue_periodic(&mut last_slots).await {
                 tracing::error!(error = %e, "cannot enqueue periodic work");
             }
-            let outcome = self.run_one_job(&worker).await;
+            let outcome = self.run_next_jobs(&worker).await;
             let pause = match outcome {
                 Ok(Outcome::Done) => continue,
                 Ok(_) => idle,
@@ -256,7 +297,181 @@ impl App {
             return Ok(());
         }
         let recipients = self.service_desk_recipients(&i).await?;
-        let link = format!("{}/incidenten/{}", self.config.public_base_url, i.id);
+        let notice = Notice::new(job.clone(), i, recipients, &self.config.public_base_url);
+        // A failed send is on record; the runner schedules the retry.
+        match self.deliver_and_record(vec![notice], worker).await?.pop() {
+            Some((_, msg)) => Err(AppError::Internal(msg)),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs first attempts of service-desk notices together: each is sent on its own, and the
+    /// results are recorded in one transaction (multi-row INSERTs), so a burst of new reports
+    /// does not cost a write transaction per notice. Later attempts go the single-job way.
+    async fn notify_service_desk_batch(&self, jobs: Vec<Job>, worker: &str) {
+        let mut recipients_of = HashMap::new();
+        let mut notices = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let prepared = async {
+                let payload: serde_json::Value = serde_json::from_str(&job.payload)
+                    .map_err(|e| AppError::Internal(format!("bad payload: {e}")))?;
+                let id: IncidentId = payload["incident_id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| AppError::Internal("payload without incident_id".into()))?;
+                let i = self.store.incident(id).await?.ok_or(AppError::NotFound)?;
+                let key = (i.board_id, i.school_id);
+                let recipients = match recipients_of.get(&key) {
+                    Some(r) => Vec::clone(r),
+                    None => {
+                        let r = self.service_desk_recipients(&i).await?;
+                        recipients_of.insert(key, r.clone());
+                        r
+                    }
+                };
+                AppResult::Ok(Notice::new(
+                    job.clone(),
+                    i,
+                    recipients,
+                    &self.config.public_base_url,
+                ))
+            }
+            .await;
+            match prepared {
+                Ok(n) => notices.push(n),
+                Err(e) => self.job_failed(&job, worker, &e.to_string()).await,
+            }
+        }
+        match self.deliver_and_record(notices, worker).await {
+            Ok(failed) => {
+                for (job, msg) in failed {
+                    self.job_failed(&job, worker, &msg).await;
+                }
+            }
+            // Nothing recorded, nothing completed: the leases run out and the jobs run again
+            // (the log check on later attempts keeps a sent notice from going out twice).
+            Err(e) => tracing::error!(error = %e, "cannot record service-desk notices"),
+        }
+    }
+
+    /// Sends each notice (when SMTP is configured) and records the outcomes in one transaction
+    /// that also completes the jobs of the notices that went out (or had nowhere to go).
+    /// Returns the jobs whose sending failed, with the error: recorded as failed, for the caller
+    /// to retry with back-off; the others are not held up by them.
+    async fn deliver_and_record(
+        &self,
+        notices: Vec<Notice>,
+        worker: &str,
+    ) -> AppResult<Vec<(Job, String)>> {
+        let mut outcomes = Vec::with_capacity(notices.len());
+        // One transport for the whole batch (lettre keeps its connection for the next mail).
+        let mut mailer = None;
+        for n in notices {
+            let (status, detail) = match (&self.config.smtp_url, n.recipients.is_empty()) {
+                (None, _) => (
+                    "not_sent",
+                    Some("SMTP is not configured (MELDPUNT_SMTP_URL)".to_string()),
+                ),
+                (Some(_), true) => (
+                    "not_sent",
+                    Some("no service-desk address or account for this board".to_string()),
+                ),
+                (Some(url), false) => {
+                    let mail = Mail {
+                        to: n.recipients.clone(),
+                        subject: n.subject.clone(),
+                        text: n.text.clone(),
+                        html: None,
+                    };
+                    // A bad SMTP URL or sender is recorded as a failed delivery too, never
+                    // dropped silently.
+                    let m = mailer.get_or_insert_with(|| {
+                        Mailer::from_url(url, &self.config.mail_from).map_err(|e| e.to_string())
+                    });
+                    let sent = match m {
+                        Ok(m) => m.send(&mail).await.map_err(|e| e.to_string()),
+                        Err(msg) => Err(msg.clone()),
+                    };
+                    match sent {
+                        Ok(answer) => ("sent", Some(answer)),
+                        Err(e) => ("failed", Some(e)),
+                    }
+                }
+            };
+            outcomes.push((n, status, detail));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut records = Vec::with_capacity(outcomes.len());
+        let mut audits = Vec::with_capacity(outcomes.len());
+        let mut completed = Vec::with_capacity(outcomes.len());
+        for (n, status, detail) in &outcomes {
+            let recipient = if n.recipients.is_empty() {
+                "-".to_string()
+            } else {
+                n.recipients.join(", ")
+            };
+            records.push(Notification {
+                id: uuid::Uuid::now_v7(),
+                board_id: n.incident.board_id,
+                incident_id: Some(n.incident.id),
+                channel: "email".into(),
+                recipient: recipient.clone(),
+                subject: n.subject.clone(),
+                status: status.to_string(),
+                detail: detail.clone(),
+                job_id: Some(n.job.id),
+                at: now,
+            });
+            audits.push(record(
+                now,
+                &Actor::System,
+                "notification.email",
+                Some(n.incident.board_id.to_string()),
+                Some(format!("incident:{}", n.incident.id)),
+                json!({ "to": recipient, "status": status, "detail": detail, "attempt": n.job.attempts }),
+            ));
+            if *status != "failed" {
+                completed.push(n.job.id);
+            }
+        }
+        tx.insert_notifications(&records).await?;
+        tx.append_audit_many(audits).await?;
+        tx.complete_jobs(&completed, worker, now).await?;
+        tx.commit().await?;
+        Ok(outcomes
+            .into_iter()
+            .filter(|(_, status, _)| *status == "failed")
+            .map(|(n, _, detail)| (n.job, detail.unwrap_or_default()))
+            .collect())
+    }
+
+    /// Records a failed attempt (retry with back-off, or give up after the last one).
+    async fn job_failed(&self, job: &Job, worker: &str, msg: &str) {
+        tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %msg, "job failed");
+        if let Err(e) = self.store.fail_job(job, worker, msg, self.now()).await {
+            tracing::error!(job = %job.id, error = %e, "cannot record the failed attempt");
+        }
+    }
+}
+
+/// A new-report notice for the service desk, ready to send and record.
+struct Notice {
+    job: Job,
+    incident: meldpunt_core::incident::Incident,
+    recipients: Vec<String>,
+    subject: String,
+    text: String,
+}
+
+impl Notice {
+    fn new(
+        job: Job,
+        i: meldpunt_core::incident::Incident,
+        recipients: Vec<String>,
+        base_url: &str,
+    ) -> Self {
+        let link = format!("{base_url}/incidenten/{}", i.id);
         let subject = format!("[meldpunt] Nieuwe melding {}: {}", i.number, i.summary);
         let text = format!(
             "Er is een nieuwe melding binnengekomen.\n\nNummer: {}\nSamenvatting: {}\nPersoonsgegevens betrokken: {}\n\nBekijk en behandel de melding: {link}\n\nDit bericht bevat bewust geen details; log in om de melding te lezen.\n",
@@ -268,96 +483,12 @@ impl App {
                 meldpunt_core::incident::PersonalDataAnswer::Unknown => "weet niet",
             }
         );
-        let (status, detail) = match (&self.config.smtp_url, recipients.is_empty()) {
-            (None, _) => (
-                "not_sent",
-                Some("SMTP is not configured (MELDPUNT_SMTP_URL)".to_string()),
-            ),
-            (Some(_), true) => (
-                "not_sent",
-                Some("no service-desk address or account for this board".to_string()),
-            ),
-            (Some(url), false) => {
-                let mail = Mail {
-                    to: recipients.clone(),
-                    subject: subject.clone(),
-                    text,
-                    html: None,
-                };
-                // A bad SMTP URL or sender is recorded as a failed delivery too, never dropped silently.
-                let sent = match Mailer::from_url(url, &self.config.mail_from) {
-                    Ok(mailer) => mailer.send(&mail).await,
-                    Err(e) => Err(e),
-                };
-                match sent {
-                    Ok(answer) => ("sent", Some(answer)),
-                    Err(e) => {
-                        // Record the failed attempt, then let the runner retry with back-off.
-                        self.record_notification(
-                            job,
-                            worker,
-                            &i,
-                            &recipients,
-                            &subject,
-                            "failed",
-                            Some(e.to_string()),
-                            false,
-                        )
-                        .await?;
-                        return Err(AppError::Internal(e.to_string()));
-                    }
-                }
-            }
-        };
-        self.record_notification(job, worker, &i, &recipients, &subject, status, detail, true)
-            .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn record_notification(
-        &self,
-        job: &Job,
-        worker: &str,
-        i: &meldpunt_core::incident::Incident,
-        recipients: &[String],
-        subject: &str,
-        status: &str,
-        detail: Option<String>,
-        complete: bool,
-    ) -> AppResult<()> {
-        let now = self.now();
-        let recipient = if recipients.is_empty() {
-            "-".to_string()
-        } else {
-            recipients.join(", ")
-        };
-        let mut tx = self.store.begin().await?;
-        tx.insert_notification(&Notification {
-            id: uuid::Uuid::now_v7(),
-            board_id: i.board_id,
-            incident_id: Some(i.id),
-            channel: "email".into(),
-            recipient: recipient.clone(),
-            subject: subject.to_string(),
-            status: status.to_string(),
-            detail: detail.clone(),
-            job_id: Some(job.id),
-            at: now,
-        })
-        .await?;
-        tx.append_audit(record(
-            now,
-            &Actor::System,
-            "notification.email",
-            Some(i.board_id.to_string()),
-            Some(format!("incident:{}", i.id)),
-            json!({ "to": recipient, "status": status, "detail": detail, "attempt": job.attempts }),
-        ))
-        .await?;
-        if complete {
-            tx.complete_job(job.id, worker, now).await?;
+        Notice {
+            job,
+            incident: i,
+            recipients,
+            subject,
+            text,
         }
-        tx.commit().await?;
-        Ok(())
     }
 }

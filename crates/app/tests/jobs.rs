@@ -597,3 +597,86 @@ async fn two_workers_run_each_job_exactly_once() {
         let _: Option<AppError> = None;
     }
 }
+
+/// A burst of new reports: one runner takes the notices together, sends each its own mail and
+/// records them in one transaction; a failed server fails each notice on its own.
+#[tokio::test]
+async fn a_burst_of_notices_is_sent_one_mail_each_and_recorded_together() {
+    let server = SmtpServer::start();
+    for db in meldpunt_testkit::each_backend().await {
+        let fx = setup(&db, smtp(&server.url)).await;
+        let (app, be) = (&fx.app, fx.be);
+        let mut receipts = Vec::new();
+        for k in 0..12 {
+            let summary = format!("Burst {be} {k}");
+            receipts.push(report(app, fx.board, None, &summary, PersonalDataAnswer::No).await);
+        }
+        let audit = audit_entries(app, be).await;
+        assert_eq!(
+            app.run_next_jobs("w1").await.unwrap(),
+            Outcome::Done,
+            "[{be}]"
+        );
+        assert_eq!(
+            app.store.job_counts().await.unwrap(),
+            vec![("done".into(), 12)],
+            "[{be}] all twelve in one go"
+        );
+        for r in &receipts {
+            let subject = format!(
+                "Subject: [meldpunt] Nieuwe melding {}: {}",
+                r.incident.number, r.incident.summary
+            );
+            assert!(server.wait_for(&subject, 10), "[{be}] mail for {subject}");
+            let ns = app
+                .store
+                .notifications_for_incident(r.incident.id)
+                .await
+                .unwrap();
+            assert_eq!(statuses(&ns), ["sent"], "[{be}] {}", r.incident.number);
+        }
+        assert_eq!(
+            audit_entries(app, be).await,
+            audit + 12,
+            "[{be}] one audit entry per notice"
+        );
+        assert_eq!(
+            app.run_next_jobs("w1").await.unwrap(),
+            Outcome::Idle,
+            "[{be}]"
+        );
+
+        // The same with a server that refuses: each notice fails and is retried on its own.
+        let down = meldpunt_testkit::app(
+            &db,
+            meldpunt_testkit::test_clock(),
+            smtp(&closed_port_url()),
+        );
+        let mut failed = Vec::new();
+        for k in 0..3 {
+            let summary = format!("Down {be} {k}");
+            failed.push(report(&down, fx.board, None, &summary, PersonalDataAnswer::No).await);
+        }
+        assert_eq!(
+            down.run_next_jobs("w1").await.unwrap(),
+            Outcome::Done,
+            "[{be}]"
+        );
+        for r in &failed {
+            let ns = down
+                .store
+                .notifications_for_incident(r.incident.id)
+                .await
+                .unwrap();
+            assert_eq!(statuses(&ns), ["failed"], "[{be}] {}", r.incident.number);
+        }
+        let pending: Vec<_> = jobs(&db)
+            .await
+            .into_iter()
+            .filter(|(status, attempts, _, error)| {
+                status == "pending" && *attempts == 1 && error.is_some()
+            })
+            .collect();
+        assert_eq!(pending.len(), 3, "[{be}] each retried with back-off");
+    }
+}

@@ -41,12 +41,13 @@ pub struct NewJob {
 }
 
 #[derive(FromRow)]
-struct JobRow {
+struct ClaimedRow {
     id: Uuid,
     kind: String,
     payload: String,
     attempts: i64,
     max_attempts: i64,
+    run_at: i64,
 }
 
 /// Job rows per INSERT statement (10 parameters each).
@@ -109,22 +110,68 @@ impl Tx {
 
     /// Records a notification in the delivery log.
     pub async fn insert_notification(&mut self, n: &Notification) -> Result<()> {
-        on_conn!(tx self, |c| {
-            sqlx::query("INSERT INTO notifications (id, board_id, incident_id, channel, recipient, subject, status, detail, job_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-                .bind(n.id)
-                .bind(n.board_id.0)
-                .bind(n.incident_id.map(|i| i.0))
-                .bind(&n.channel)
-                .bind(&n.recipient)
-                .bind(&n.subject)
-                .bind(&n.status)
-                .bind(&n.detail)
-                .bind(n.job_id)
-                .bind(time::to_db(n.at))
-                .execute(c)
-                .await?;
-        });
+        self.insert_notifications(std::slice::from_ref(n)).await
+    }
+
+    /// Records several notifications in one statement.
+    pub async fn insert_notifications(&mut self, list: &[Notification]) -> Result<()> {
+        let backend = self.backend();
+        for chunk in list.chunks(JOB_ROWS) {
+            let sql = format!(
+                "INSERT INTO notifications (id, board_id, incident_id, channel, recipient, subject, status, detail, job_id, at) VALUES {}",
+                backend.values(chunk.len(), 10)
+            );
+            on_conn!(tx self, |c| {
+                let mut q = sqlx::query(&sql);
+                for n in chunk {
+                    q = q
+                        .bind(n.id)
+                        .bind(n.board_id.0)
+                        .bind(n.incident_id.map(|i| i.0))
+                        .bind(n.channel.as_str())
+                        .bind(n.recipient.as_str())
+                        .bind(n.subject.as_str())
+                        .bind(n.status.as_str())
+                        .bind(n.detail.as_deref())
+                        .bind(n.job_id)
+                        .bind(time::to_db(n.at));
+                }
+                q.execute(c).await?;
+            });
+        }
         Ok(())
+    }
+
+    /// Marks claimed jobs done (those this worker still holds); returns how many.
+    pub async fn complete_jobs(
+        &mut self,
+        ids: &[Uuid],
+        worker: &str,
+        now: Timestamp,
+    ) -> Result<u64> {
+        let mut done = 0;
+        // Numbered placeholders on both backends: few enough per statement to be cheap on SQLite.
+        for chunk in ids.chunks(100) {
+            let list: Vec<String> = (1..=chunk.len()).map(|k| format!("${k}")).collect();
+            let sql = format!(
+                "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, updated_at = ${} WHERE id IN ({}) AND locked_by = ${} AND status = 'running'",
+                chunk.len() + 2,
+                list.join(", "),
+                chunk.len() + 1
+            );
+            done += on_conn!(tx self, |c| {
+                let mut q = sqlx::query(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.bind(worker)
+                    .bind(time::to_db(now))
+                    .execute(c)
+                    .await?
+                    .rows_affected()
+            });
+        }
+        Ok(done)
     }
 
     /// Marks a claimed job done (only while this worker still holds it).
@@ -150,32 +197,52 @@ impl Store {
         now: Timestamp,
         lease: SignedDuration,
     ) -> Result<Option<Job>> {
+        Ok(self.claim_jobs(worker, now, lease, 1, None).await?.pop())
+    }
+
+    /// Claims up to `limit` due jobs (of `kind`, when given), oldest first, for `worker` with a
+    /// lease of `lease`.
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+        limit: i64,
+        kind: Option<&str>,
+    ) -> Result<Vec<Job>> {
         let mut tx = self.begin().await?;
         let lock = tx.backend().for_update_skip_locked();
         // Due pending jobs, and running jobs whose worker's lease ran out; picked and leased in
         // one statement (one round trip on the writer).
         let sql = format!(
-            "UPDATE jobs SET status = 'running', locked_by = $2, locked_until = $3, attempts = attempts + 1, updated_at = $1 WHERE id = (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1) ORDER BY run_at LIMIT 1{lock}) RETURNING id, kind, payload, attempts, max_attempts"
+            "UPDATE jobs SET status = 'running', locked_by = $2, locked_until = $3, attempts = attempts + 1, updated_at = $1 WHERE id IN (SELECT id FROM jobs WHERE ((status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1)) AND ($5 IS NULL OR kind = $5) ORDER BY run_at LIMIT $4{lock}) RETURNING id, kind, payload, attempts, max_attempts, run_at"
         );
-        let row: Option<JobRow> = on_conn!(tx &mut tx, |c| {
+        let mut rows: Vec<ClaimedRow> = on_conn!(tx &mut tx, |c| {
             sqlx::query_as(&sql)
                 .bind(time::to_db(now))
                 .bind(worker)
                 .bind(time::to_db(now + lease))
-                .fetch_optional(c)
+                .bind(limit)
+                .bind(kind)
+                .fetch_all(c)
                 .await?
         });
-        let Some(row) = row else {
-            return Ok(None);
-        };
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
         tx.commit().await?;
-        Ok(Some(Job {
-            id: row.id,
-            kind: row.kind,
-            payload: row.payload,
-            attempts: row.attempts,
-            max_attempts: row.max_attempts,
-        }))
+        // RETURNING gives no order: oldest first, as claimed.
+        rows.sort_by_key(|r| (r.run_at, r.id));
+        Ok(rows
+            .into_iter()
+            .map(|r| Job {
+                id: r.id,
+                kind: r.kind,
+                payload: r.payload,
+                attempts: r.attempts,
+                max_attempts: r.max_attempts,
+            })
+            .collect())
     }
 
     /// Whether a job is done (a handler may complete its job in its own transaction).
