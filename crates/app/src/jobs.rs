@@ -38,6 +38,9 @@ pub const PERIODIC: &[(&str, SignedDuration)] = &[
 /// Service-desk notices a runner takes at once (see `App::run_next_jobs`).
 const NOTICE_BATCH: i64 = 16;
 
+/// How long a runner waits after a part-full batch of notices (see `App::run_jobs`).
+const NOTICE_GATHER: Duration = Duration::from_millis(10);
+
 /// How long a claimed job is reserved for its worker.
 pub const LEASE: SignedDuration = SignedDuration::from_mins(5);
 
@@ -67,12 +70,17 @@ impl App {
     /// Other kinds run one at a time, so slow deliveries of several runners do not queue behind
     /// each other.
     pub async fn run_next_jobs(&self, worker: &str) -> AppResult<Outcome> {
+        Ok(self.run_next(worker).await?.0)
+    }
+
+    /// `run_next_jobs`, also saying how many notices ran together.
+    async fn run_next(&self, worker: &str) -> AppResult<(Outcome, usize)> {
         let now = self.now();
         let Some(job) = self.store.claim_job(worker, now, LEASE).await? else {
-            return Ok(Outcome::Idle);
+            return Ok((Outcome::Idle, 0));
         };
         if job.kind != NOTIFY_SERVICE_DESK || job.attempts != 1 {
-            return self.run_claimed(job, worker).await;
+            return Ok((self.run_claimed(job, worker).await?, 0));
         }
         let more = self
             .store
@@ -87,11 +95,12 @@ impl App {
         let (mut notices, others): (Vec<Job>, Vec<Job>) =
             more.into_iter().partition(|j| j.attempts == 1);
         notices.insert(0, job);
+        let n = notices.len();
         self.notify_service_desk_batch(notices, worker).await;
         for job in others {
             self.run_claimed(job, worker).await?;
         }
-        Ok(Outcome::Done)
+        Ok((Outcome::Done, n))
     }
 
     /// Runs a claimed job and completes it, or records the failed attempt.
@@ -131,9 +140,12 @@ impl App {
             if let Err(e) = self.enqueue_periodic(&mut last_slots).await {
                 tracing::error!(error = %e, "cannot enqueue periodic work");
             }
-            let outcome = self.run_next_jobs(&worker).await;
+            let outcome = self.run_next(&worker).await;
             let pause = match outcome {
-                Ok(Outcome::Done) => continue,
+                // A part-full batch of notices means reports are trickling in: let a few more
+                // arrive, so a burst costs a recording transaction per batch, not per notice.
+                Ok((Outcome::Done, n)) if n > 0 && n < NOTICE_BATCH as usize => NOTICE_GATHER,
+                Ok((Outcome::Done, _)) => continue,
                 Ok(_) => idle,
                 Err(e) => {
                     tracing::error!(error = %e, "job runner error");
@@ -309,17 +321,32 @@ impl App {
     /// results are recorded in one transaction (multi-row INSERTs), so a burst of new reports
     /// does not cost a write transaction per notice. Later attempts go the single-job way.
     async fn notify_service_desk_batch(&self, jobs: Vec<Job>, worker: &str) {
+        let id_of = |job: &Job| -> AppResult<IncidentId> {
+            let payload: serde_json::Value = serde_json::from_str(&job.payload)
+                .map_err(|e| AppError::Internal(format!("bad payload: {e}")))?;
+            payload["incident_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| AppError::Internal("payload without incident_id".into()))
+        };
+        // The incidents in one read.
+        let ids: Vec<IncidentId> = jobs.iter().filter_map(|j| id_of(j).ok()).collect();
+        let mut incidents: HashMap<IncidentId, meldpunt_core::incident::Incident> =
+            match self.store.incidents_by_ids(&ids).await {
+                Ok(list) => list.into_iter().map(|i| (i.id, i)).collect(),
+                Err(e) => {
+                    for job in &jobs {
+                        self.job_failed(job, worker, &e.to_string()).await;
+                    }
+                    return;
+                }
+            };
         let mut recipients_of = HashMap::new();
         let mut notices = Vec::with_capacity(jobs.len());
         for job in jobs {
             let prepared = async {
-                let payload: serde_json::Value = serde_json::from_str(&job.payload)
-                    .map_err(|e| AppError::Internal(format!("bad payload: {e}")))?;
-                let id: IncidentId = payload["incident_id"]
-                    .as_str()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| AppError::Internal("payload without incident_id".into()))?;
-                let i = self.store.incident(id).await?.ok_or(AppError::NotFound)?;
+                let id = id_of(&job)?;
+                let i = incidents.remove(&id).ok_or(AppError::NotFound)?;
                 let key = (i.board_id, i.school_id);
                 let recipients = match recipients_of.get(&key) {
                     Some(r) => Vec::clone(r),

@@ -759,6 +759,30 @@ impl Store {
         r.map(Incident::try_from).transpose()
     }
 
+    /// Several incidents by id, in one query (ids not found are left out; order is not kept).
+    pub async fn incidents_by_ids(&self, ids: &[IncidentId]) -> Result<Vec<Incident>> {
+        let mut out = Vec::with_capacity(ids.len());
+        // Numbered placeholders: few per statement, so cheap on SQLite too.
+        for chunk in ids.chunks(100) {
+            let list: Vec<String> = (1..=chunk.len()).map(|k| format!("${k}")).collect();
+            let sql = format!(
+                "SELECT {COLS} FROM incidents WHERE id IN ({})",
+                list.join(", ")
+            );
+            let rows: Vec<Row> = on_conn!(read self, |c| {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(id.0);
+                }
+                q.fetch_all(c).await?
+            });
+            for r in rows {
+                out.push(Incident::try_from(r)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// One incident by board and number.
     pub async fn incident_by_number(
         &self,
