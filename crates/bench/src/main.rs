@@ -615,6 +615,21 @@ async fn intake(server: &Server, token: &str, clients: usize, secs: u64) -> Resu
     Ok(v)
 }
 
+/// Jobs by status (what the server's job runner left queued after the intake runs).
+async fn job_counts(db: &Db) -> Result<Value> {
+    let store = Store::connect(&StoreConfig {
+        database_url: Some(db.url.clone()),
+        data_dir: PathBuf::from("."),
+        max_connections: 2,
+    })
+    .await?;
+    let counts = store.job_counts().await?;
+    store.close().await;
+    Ok(json!(counts
+        .into_iter()
+        .collect::<std::collections::BTreeMap<String, i64>>()))
+}
+
 // ---------------------------------------------------------------- (c) register
 
 async fn timed_get(http: &reqwest::Client, url: &str, token: &str, n: usize) -> Result<Value> {
@@ -845,9 +860,15 @@ async fn backend(cli: &Cli, be: Be) -> Result<Value> {
             r.insert("peak_rss_mib".into(), json!(proc_mib(server.pid, "VmHWM:")));
             stop_server(server).await?;
             r.insert("intake".into(), json!(runs));
+            r.insert("jobs_after_intake".into(), job_counts(&fresh).await?);
             if !cli.pinned_cpus.is_empty() {
-                // The same runs against a server confined to `--pinned-cpus`.
-                let server = start_server_on(cli, &fresh, &cli.pinned_cpus).await?;
+                // The same runs, on a fresh database, against a server confined to
+                // `--pinned-cpus`.
+                let pinned =
+                    fresh_db(cli, be, &format!("meldpunt_bench_{}_pinned", be.name())).await?;
+                run_cli(cli, &pinned, &["migrate"], None).await?;
+                let token = api_token(cli, &pinned).await?;
+                let server = start_server_on(cli, &pinned, &cli.pinned_cpus).await?;
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 let mut runs = Vec::new();
                 for c in [1usize, 8, 32] {
@@ -860,6 +881,10 @@ async fn backend(cli: &Cli, be: Be) -> Result<Value> {
                 }
                 stop_server(server).await?;
                 r.insert("intake_pinned".into(), json!(runs));
+                r.insert(
+                    "jobs_after_intake_pinned".into(),
+                    job_counts(&pinned).await?,
+                );
                 r.insert("pinned_cpus".into(), json!(cli.pinned_cpus));
             }
         }
@@ -1021,6 +1046,17 @@ fn print_table(res: &Value) {
     });
     row("(e) idle RSS MiB (large db)", &|v| {
         cell(g(v, "idle_rss_large_mib"))
+    });
+    row("jobs queued after (b) (pending / done)", &|v| {
+        let c = g(v, "jobs_after_intake");
+        if c.is_null() {
+            return "–".into();
+        }
+        format!(
+            "{} / {}",
+            c["pending"].as_i64().unwrap_or(0) + c["running"].as_i64().unwrap_or(0),
+            c["done"].as_i64().unwrap_or(0)
+        )
     });
     row("(e) peak RSS MiB during (b)", &|v| {
         cell(g(v, "peak_rss_mib"))
