@@ -369,7 +369,13 @@ enum TextPlan {
     /// Many matches: walk the register in sort order and test each row with LIKE alone; a common word fills a page within a few hundred rows, while materialising all its
     /// index matches (worse: checking a phrase's positions in them) would cost far more.
     Scan,
+    /// Like `Scan`, but over at most this many rows of the register (in sort order): the page
+    /// it returns is the true page only when it is full (see `list_incidents`).
+    Probe(i64),
 }
+
+/// Rows of the register a PostgreSQL text search walks before it turns to the index.
+const PROBE_ROWS: i64 = 10_000;
 
 fn build_list(f: &Filter, backend: Backend, plan: TextPlan) -> Sql {
     let mut q = Sql {
@@ -449,6 +455,7 @@ fn build_list(f: &Filter, backend: Backend, plan: TextPlan) -> Sql {
     if !f.include_exercises {
         conds.push("exercise = FALSE".into());
     }
+    let mut text_conds: Vec<String> = Vec::new();
     if let Some(text) = &f.text {
         let terms = search_terms(text);
         // The full-text index narrows the candidates; LIKE keeps the exact meaning.
@@ -459,7 +466,7 @@ fn build_list(f: &Filter, backend: Backend, plan: TextPlan) -> Sql {
         }
         for term in terms {
             let p = q.arg(Value::Text(like_pattern(&term)));
-            conds.push(format!("search_text LIKE {p} ESCAPE '\\'"));
+            text_conds.push(format!("search_text LIKE {p} ESCAPE '\\'"));
         }
     }
     let order = match f.sort {
@@ -493,10 +500,29 @@ fn build_list(f: &Filter, backend: Backend, plan: TextPlan) -> Sql {
         }
     };
     let limit = q.arg(Value::I64(f.limit.clamp(1, 500) + 1));
-    q.text.push_str(&format!(
-        "{} ORDER BY {order} LIMIT {limit}",
-        conds.join(" AND ")
-    ));
+    match plan {
+        TextPlan::Probe(rows) => {
+            // The first `rows` of the register in order, then LIKE on those: the outer LIMIT
+            // stops the walk as soon as the page is full.
+            let rows = q.arg(Value::I64(rows));
+            let text = if text_conds.is_empty() {
+                "TRUE".to_string()
+            } else {
+                text_conds.join(" AND ")
+            };
+            q.text = format!(
+                "SELECT {COLS}, priority_rank FROM (SELECT * FROM incidents WHERE {} ORDER BY {order} LIMIT {rows}) AS probe WHERE {text} ORDER BY {order} LIMIT {limit}",
+                conds.join(" AND ")
+            );
+        }
+        TextPlan::Lookup | TextPlan::Scan => {
+            conds.extend(text_conds);
+            q.text.push_str(&format!(
+                "{} ORDER BY {order} LIMIT {limit}",
+                conds.join(" AND ")
+            ));
+        }
+    }
     q
 }
 
@@ -826,11 +852,27 @@ impl Store {
     pub async fn list_incidents(&self, f: &Filter) -> Result<Page> {
         let backend = self.backend();
         let mut plan = TextPlan::Lookup;
-        if let Some(query) = f
+        let query = f
             .text
             .as_deref()
-            .and_then(|t| crate::fts::match_text(backend, &search_terms(t)))
-        {
+            .and_then(|t| crate::fts::match_text(backend, &search_terms(t)));
+        if query.is_some() && backend == Backend::Postgres {
+            // PostgreSQL reads a word's whole GIN posting list before it can return one match
+            // (bitmap scan), which for common words and phrases costs 100 ms and more at a
+            // million rows. So first walk the newest rows testing LIKE: a full page is the
+            // answer (the rows before it were all tested); otherwise the term is rare and the
+            // index lookup is cheap.
+            let probe = build_list(f, backend, TextPlan::Probe(PROBE_ROWS));
+            let rows: Vec<Row> = on_conn!(read self, |c| {
+                bind_values!(sqlx::query_as(&probe.text), &probe.args)
+                    .fetch_all(c)
+                    .await?
+            });
+            let limit = usize::try_from(f.limit.clamp(1, 500)).unwrap_or(50);
+            if rows.len() > limit {
+                return page_of(rows, limit);
+            }
+        } else if let Some(query) = query {
             // Count the index matches, up to a bound, to choose between driving the query from
             // them (rare words) and walking the register in order testing LIKE (common ones).
             // SQLite has no statistics on the index; PostgreSQL's estimates for phrases and
@@ -853,19 +895,24 @@ impl Store {
                 .fetch_all(c)
                 .await?
         });
-        let mut items = rows
-            .into_iter()
-            .map(Incident::try_from)
-            .collect::<Result<Vec<_>>>()?;
         let limit = usize::try_from(f.limit.clamp(1, 500)).unwrap_or(50);
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(cursor_of)
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        page_of(rows, limit)
     }
+}
+
+/// A page of `limit` from up to `limit + 1` rows (one more means there is a next page).
+fn page_of(rows: Vec<Row>, limit: usize) -> Result<Page> {
+    let mut items = rows
+        .into_iter()
+        .map(Incident::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(cursor_of)
+    } else {
+        None
+    };
+    Ok(Page { items, next })
 }
 
 #[cfg(test)]
