@@ -439,6 +439,7 @@ impl App {
                 unique_key: Some(format!("{}:{id}", crate::jobs::NOTIFY_SERVICE_DESK)),
                 run_at: now,
                 max_attempts: 8,
+                urgent: false,
             });
             hashes.push(token_hash(&followup_token));
             receipts.push(Receipt {

@@ -185,6 +185,7 @@ impl App {
                         unique_key: Some(format!("tick:{kind}:{slot}")),
                         run_at: now,
                         max_attempts: 3,
+                        urgent: *kind != PURGE_FINISHED_JOBS,
                     },
                     now,
                 )

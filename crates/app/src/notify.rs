@@ -204,6 +204,7 @@ pub async fn enqueue(
                 unique_key: Some(format!("notify:{key}")),
                 run_at: now,
                 max_attempts: MAX_ATTEMPTS,
+                urgent: true,
             },
             now,
         )

@@ -763,6 +763,7 @@ impl App {
                         unique_key: Some(format!("oncall-alert:{incident}:{trigger}:{}", step + 1)),
                         run_at: ack_due,
                         max_attempts: 5,
+                        urgent: true,
                     },
                     now,
                 )

@@ -688,6 +688,7 @@ fn oncall_alert(i: &Incident, trigger: &str, now: Timestamp) -> NewJob {
         unique_key: Some(format!("oncall-alert:{}:{trigger}:0", i.id)),
         run_at: now,
         max_attempts: 5,
+        urgent: true,
     }
 }
 
@@ -784,6 +785,7 @@ impl App {
                         unique_key: Some(format!("{SLA_CHECK}:{id}:{}", at.as_microsecond())),
                         run_at: now,
                         max_attempts: 10,
+                        urgent: true,
                     },
                     now,
                 )
@@ -1198,6 +1200,7 @@ async fn enqueue_recompute(tx: &mut Tx, board: BoardId, now: Timestamp) -> AppRe
             unique_key: Some(format!("{SLA_RECOMPUTE}:{board}:{}", now.as_microsecond())),
             run_at: now,
             max_attempts: 5,
+            urgent: true,
         },
         now,
     )

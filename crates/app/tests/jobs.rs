@@ -64,6 +64,7 @@ async fn report_enqueues_exactly_one_notify_job() {
                     unique_key: Some(format!("notify_service_desk:{}", r.incident.id)),
                     run_at: app.now(),
                     max_attempts: 8,
+                    urgent: false,
                 },
                 app.now(),
             )

@@ -451,6 +451,7 @@ async fn limit_store(db: &Db, n: usize) -> Result<Value> {
                 unique_key: Some(format!("notify_service_desk:{}", inc.id)),
                 run_at: now,
                 max_attempts: 8,
+                urgent: false,
             },
             now,
         )

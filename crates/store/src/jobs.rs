@@ -38,6 +38,9 @@ pub struct NewJob {
     pub run_at: Timestamp,
     /// Give up after this many attempts.
     pub max_attempts: i64,
+    /// Claimed before any non-urgent due job: a flood of new-report notices (not urgent) must
+    /// not hold up an on-call alert or an escalation.
+    pub urgent: bool,
 }
 
 #[derive(FromRow)]
@@ -50,7 +53,7 @@ struct ClaimedRow {
     run_at: i64,
 }
 
-/// Job rows per INSERT statement (10 parameters each).
+/// Job rows per INSERT statement (11 parameters each).
 const JOB_ROWS: usize = 1000;
 
 /// Job status values.
@@ -84,8 +87,8 @@ impl Tx {
         let mut fresh = 0;
         for chunk in jobs.chunks(JOB_ROWS) {
             let sql = format!(
-                "INSERT INTO jobs (id, kind, payload, unique_key, status, run_at, attempts, max_attempts, created_at, updated_at) VALUES {} ON CONFLICT (unique_key) DO NOTHING",
-                backend.values(chunk.len(), 10)
+                "INSERT INTO jobs (id, kind, payload, unique_key, status, run_at, attempts, max_attempts, created_at, updated_at, priority) VALUES {} ON CONFLICT (unique_key) DO NOTHING",
+                backend.values(chunk.len(), 11)
             );
             fresh += on_conn!(tx self, |c| {
                 let mut q = sqlx::query(&sql);
@@ -100,7 +103,8 @@ impl Tx {
                         .bind(0_i64)
                         .bind(job.max_attempts)
                         .bind(time::to_db(now))
-                        .bind(time::to_db(now));
+                        .bind(time::to_db(now))
+                        .bind(i16::from(job.urgent));
                 }
                 q.execute(c).await?.rows_affected()
             });
@@ -212,21 +216,37 @@ impl Store {
     ) -> Result<Vec<Job>> {
         let mut tx = self.begin().await?;
         let lock = tx.backend().for_update_skip_locked();
-        // Due pending jobs, and running jobs whose worker's lease ran out; picked and leased in
-        // one statement (one round trip on the writer).
-        let sql = format!(
+        // Picked and leased in one statement (one round trip on the writer): first due urgent
+        // jobs (a small partial index), then any due pending job, or a running one whose
+        // worker's lease ran out, oldest first.
+        let urgent = format!(
+            "UPDATE jobs SET status = 'running', locked_by = $2, locked_until = $3, attempts = attempts + 1, updated_at = $1 WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND priority > 0 AND run_at <= $1 AND ($5 IS NULL OR kind = $5) ORDER BY run_at LIMIT $4{lock}) RETURNING id, kind, payload, attempts, max_attempts, run_at"
+        );
+        let any = format!(
             "UPDATE jobs SET status = 'running', locked_by = $2, locked_until = $3, attempts = attempts + 1, updated_at = $1 WHERE id IN (SELECT id FROM jobs WHERE ((status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1)) AND ($5 IS NULL OR kind = $5) ORDER BY run_at LIMIT $4{lock}) RETURNING id, kind, payload, attempts, max_attempts, run_at"
         );
-        let mut rows: Vec<ClaimedRow> = on_conn!(tx &mut tx, |c| {
-            sqlx::query_as(&sql)
-                .bind(time::to_db(now))
-                .bind(worker)
-                .bind(time::to_db(now + lease))
-                .bind(limit)
-                .bind(kind)
-                .fetch_all(c)
-                .await?
-        });
+        let mut rows: Vec<ClaimedRow> = Vec::new();
+        // A caller that asks for one kind gets it oldest first (one kind has one urgency).
+        let passes = if kind.is_some() {
+            vec![&any]
+        } else {
+            vec![&urgent, &any]
+        };
+        for sql in passes {
+            rows = on_conn!(tx &mut tx, |c| {
+                sqlx::query_as(sql)
+                    .bind(time::to_db(now))
+                    .bind(worker)
+                    .bind(time::to_db(now + lease))
+                    .bind(limit)
+                    .bind(kind)
+                    .fetch_all(c)
+                    .await?
+            });
+            if !rows.is_empty() {
+                break;
+            }
+        }
         if rows.is_empty() {
             return Ok(Vec::new());
         }

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_head_trigger",
         include_str!("../migrations/0005_audit_head_trigger.sql"),
     ),
+    (
+        6,
+        "job_priority",
+        include_str!("../migrations/0006_job_priority.sql"),
+    ),
 ];
 
 /// The versions of all embedded migrations, in order.

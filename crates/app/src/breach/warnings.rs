@@ -50,6 +50,7 @@ pub(crate) async fn enqueue_in_tx(
             )),
             run_at: now,
             max_attempts: 8,
+            urgent: true,
         },
         now,
     )
