@@ -698,7 +698,7 @@ impl App {
         let key = format!("oncall:{incident}:{trigger}:{step}");
         let (event_type, body, audit_action) = match target {
             Some(u) => {
-                let user = self.store.user(u).await?.ok_or(AppError::NotFound)?;
+                let user = tx.user_in_tx(u).await?.ok_or(AppError::NotFound)?;
                 let ack_link = format!(
                     "{}/bereikbaarheid/bevestigen/{token}",
                     self.config.public_base_url
@@ -869,7 +869,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let name = match a.user_id {
-            Some(u) => self.store.user(u).await?.map(|u| u.name),
+            Some(u) => tx.user_in_tx(u).await?.map(|u| u.name),
             None => None,
         };
         let n = tx

@@ -213,6 +213,16 @@ pub struct ApiToken {
 }
 
 impl Tx {
+    /// An account by id, read inside the transaction (a use case that holds a transaction must
+    /// not wait for a second pool connection: under load that can starve the pool).
+    pub async fn user_in_tx(&mut self, id: UserId) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
+        let r: Option<UserRow> = on_conn!(tx self, |c| {
+            sqlx::query_as(&sql).bind(id.0).fetch_optional(c).await?
+        });
+        Ok(r.map(Into::into))
+    }
+
     /// Creates a board.
     pub async fn insert_board(&mut self, id: BoardId, name: &str, now: Timestamp) -> Result<()> {
         on_conn!(tx self, |c| {
