@@ -233,6 +233,12 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Output piped into `head` and the like ends quietly when the reader goes away, as Unix
+    // tools do, instead of panicking on a broken pipe. Not for `serve`: its sockets must keep
+    // reporting a closed connection as an error.
+    if !matches!(cli.command, Command::Serve(_)) {
+        restore_sigpipe();
+    }
     // CPU affinity before the runtime starts, so every thread (runtime, database) inherits it.
     if let Command::Serve(a) = &cli.command {
         if let Err(e) = pin_to_cpus(&a.cpus) {
@@ -258,6 +264,18 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// Restores the default action of SIGPIPE (the Rust runtime ignores it).
+#[cfg(target_os = "linux")]
+fn restore_sigpipe() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: installs the default disposition, no handler code; called before any other
+    // thread exists.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn restore_sigpipe() {}
 
 /// Restricts this thread (and the threads it starts later) to `cpus`; nothing when empty.
 #[cfg(target_os = "linux")]

@@ -236,3 +236,21 @@ async fn walk_through_on_sqlite() {
 async fn walk_through_on_postgres() {
     walk_through(meldpunt_testkit::postgres().await).await;
 }
+
+/// `meldpunt openapi | head -c0`: when the reader of its output goes away, a command ends quietly
+/// (killed by SIGPIPE, like other Unix tools), not with a Rust panic on a broken pipe.
+#[test]
+fn cli_output_into_a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(BIN)
+        .arg("openapi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run meldpunt");
+    // The document is larger than a pipe's buffer, so the reader must be there to take it all.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
+}
