@@ -54,7 +54,7 @@ pub(crate) fn postgres_tsquery(terms: &[String]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" & "))
 }
 
-/// The index query text for the terms on `backend` (bound to `count_sql` and `condition`).
+/// The index query text for the terms on `backend` (bound to `SQLITE_COUNT_SQL` and `condition`).
 pub(crate) fn match_text(backend: Backend, terms: &[String]) -> Option<String> {
     match backend {
         Backend::Sqlite => sqlite_match(terms),
@@ -62,13 +62,10 @@ pub(crate) fn match_text(backend: Backend, terms: &[String]) -> Option<String> {
     }
 }
 
-/// Counts index matches up to a bound: `$1` the match text, `$2` the bound.
-pub(crate) fn count_sql(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => "SELECT count(*) FROM (SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH $1 LIMIT $2) AS m",
-        Backend::Postgres => "SELECT count(*) FROM (SELECT 1 FROM incidents WHERE search_tsv @@ to_tsquery('simple', $1) LIMIT $2) AS m",
-    }
-}
+/// Counts SQLite index matches up to a bound: `$1` the match text, `$2` the bound. (PostgreSQL
+/// does not count: a GIN bitmap scan reads whole posting lists, so `list_incidents` probes the
+/// newest rows instead.)
+pub(crate) const SQLITE_COUNT_SQL: &str = "SELECT count(*) FROM (SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH $1 LIMIT $2) AS m";
 
 /// The SQL condition narrowing the register to index matches; `bind` adds a parameter and returns
 /// its placeholder.

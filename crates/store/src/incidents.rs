@@ -873,11 +873,10 @@ impl Store {
                 return page_of(rows, limit);
             }
         } else if let Some(query) = query {
-            // Count the index matches, up to a bound, to choose between driving the query from
-            // them (rare words) and walking the register in order testing LIKE (common ones).
-            // SQLite has no statistics on the index; PostgreSQL's estimates for phrases and
-            // frequent words next to other filters proved poor (docs/performance.md).
-            let sql = crate::fts::count_sql(backend);
+            // SQLite: count the index matches, up to a bound (the FTS5 doclist walk stops
+            // early), to choose between driving the query from them (rare words) and walking the
+            // register in order testing LIKE (common ones). SQLite has no statistics on the index.
+            let sql = crate::fts::SQLITE_COUNT_SQL;
             let n: i64 = on_conn!(read self, |c| {
                 sqlx::query_scalar(sql)
                     .bind(query)
